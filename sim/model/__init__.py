@@ -1,0 +1,1 @@
+"""Model components: population, network, opinion dynamics and actors."""

@@ -1,0 +1,123 @@
+"""Funders: disburse a budget, audit intermediaries, and believe their reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.model.clock import per_step
+from sim.model.ledger import split_cents
+from sim.scenario.schema import FunderSpec
+
+if TYPE_CHECKING:
+    from sim.model.actors.intermediary import Intermediary
+    from sim.model.model import InfluenceModel
+
+
+def budget_schedule(spec: FunderSpec, dates: list[dt.date]) -> np.ndarray:
+    """Cents to disburse at each step, summing exactly to the budget.
+
+    A ``total_usd`` is spread over calendar years by ``yearly_profile`` (or in
+    proportion to each year's number of steps, i.e. evenly over the period); each
+    year's amount is spread evenly over that year's steps.
+
+    Args:
+        spec: The funder.
+        dates: Date of each step.
+
+    Returns:
+        Integer cents per step.
+    """
+    years = sorted({d.year for d in dates})
+    steps_in = {y: sum(d.year == y for d in dates) for y in years}
+    b = spec.budget
+    if b.yearly_usd is not None:
+        per_year = {y: round(b.yearly_usd.get(y, 0.0) * 100) for y in years}
+    else:
+        profile = b.yearly_profile or steps_in
+        weights = [profile.get(y, 0.0) for y in years]
+        per_year = dict(zip(years, split_cents(round(b.total_usd * 100), weights), strict=True))
+    schedule = np.zeros(len(dates), dtype=np.int64)
+    for y in years:
+        idx = [n for n, d in enumerate(dates) if d.year == y]
+        schedule[idx] = split_cents(per_year[y], [1.0] * len(idx))
+    return schedule
+
+
+class Funder(mesa.Agent):
+    """The principal at the top of the chain.
+
+    Each step it pays its intermediaries their share of the step's budget, weighted
+    by its belief in each; after the audience has moved it reads their reports
+    (which claim every dollar was well spent) and audits some of them. Reports can
+    only confirm the belief; audits reveal the share that really reached the
+    audience, and a caught intermediary is replaced.
+
+    Attributes:
+        spec: The scenario's funder entry.
+        schedule: Cents to disburse per step (shocks rescale the remainder).
+        belief: Intermediary id -> believed effectiveness in [0, 1].
+        audit_probability: Current yearly audit probability.
+        reported_contacts: Contacts claimed in reports, cumulated.
+    """
+
+    def __init__(self, model: InfluenceModel, spec: FunderSpec) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.account = f"funder:{spec.id}"
+        self.schedule = budget_schedule(spec, model.dates)
+        self.planned_cents = int(self.schedule.sum())
+        self.belief = dict.fromkeys(spec.allocation, spec.initial_belief)
+        self.audit_probability = spec.audit_probability
+        self.audit_until: dt.date | None = None
+        self.reported_contacts = 0.0
+        self.audit_rng = model.streams["funders"]
+
+    @property
+    def intermediaries(self) -> list[Intermediary]:
+        """The intermediaries this funder pays, in allocation order."""
+        return [self.model.intermediaries_by_id[i] for i in self.spec.allocation]
+
+    def rescale_budget(self, factor: float) -> None:
+        """Multiply the budget of every step from the current one on."""
+        now = self.model.step_index
+        self.schedule[now:] = np.floor(self.schedule[now:] * factor).astype(np.int64)
+
+    def disburse(self) -> None:
+        """Pay this step's budget to the intermediaries (nothing in the counterfactual)."""
+        if self.model.counterfactual:
+            return
+        amount = int(self.schedule[self.model.step_index])
+        weights = [self.spec.allocation[i] * max(self.belief[i], 1e-6) for i in self.belief]
+        for agent, cents in zip(self.intermediaries, split_cents(amount, weights), strict=True):
+            self.model.transfer(self.account, agent.account, cents, "disbursement")
+            agent.received += cents
+
+    def review(self) -> None:
+        """Read reports, update beliefs, audit, and replace caught intermediaries."""
+        m = self.model
+        if self.audit_until is not None and m.date > self.audit_until:
+            self.audit_probability, self.audit_until = self.spec.audit_probability, None
+        lam = self.spec.belief_learning_rate
+        p_audit = per_step(self.audit_probability, m.years)
+        for agent in self.intermediaries:
+            report = agent.last_report
+            if report.planned > 0:
+                self.reported_contacts += report.claimed
+                seen = min(1.0, report.claimed / report.planned)
+                self.belief[agent.spec.id] += lam * (seen - self.belief[agent.spec.id])
+            # The draw happens every step, so audits do not shift other streams.
+            if self.audit_rng.random() < p_audit and report.planned > 0:
+                truth = min(1.0, report.delivered / report.planned)
+                self.belief[agent.spec.id] = truth
+                caught = agent.skim_rate > self.spec.audit_tolerance
+                m.log_event(
+                    "audit", agent.spec.id,
+                    f"audit by {self.spec.id}: keeps {agent.skim_rate:.0%}, "
+                    f"delivers {truth:.0%} of plan" + ("; replaced" if caught else ""),
+                )
+                if caught:
+                    agent.replace(self.spec.replacement_integrity)

@@ -1,0 +1,49 @@
+"""The host state: filters foreign reach, bans activities, closes outlets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.scenario.schema import HostStateSpec
+
+if TYPE_CHECKING:
+    from sim.model.model import InfluenceModel
+
+
+class HostState(mesa.Agent):
+    """The government of the audience's country.
+
+    It filters a share of foreign outlets' reach (``media_control``) and of NGO
+    activities' reach (``ngo_restriction``); its state media pull opinions toward
+    its ``stance``. Shocks change these, ban activity types for a period, restrict
+    or shut outlets and detain staff.
+
+    Attributes:
+        media_control: Share of foreign outlets' reach filtered out.
+        ngo_restriction: Share of NGO activities' reach filtered out.
+        stance: Official stance toward the funder's country, on [-1, 1].
+        state_media_pull_per_year: Yearly pull of state media toward the stance.
+        bans: Activity id -> last day of its ban.
+        detained: People detained so far.
+    """
+
+    def __init__(self, model: InfluenceModel, spec: HostStateSpec) -> None:
+        super().__init__(model)
+        self.media_control = spec.media_control
+        self.ngo_restriction = spec.ngo_restriction
+        self.stance = spec.stance
+        self.state_media_pull_per_year = spec.state_media_pull_per_year
+        self.bans: dict[str, dt.date] = {}
+        self.detained = 0
+
+    def ban(self, activity: str, until: dt.date) -> None:
+        """Ban an activity type until (and including) a date."""
+        self.bans[activity] = max(until, self.bans.get(activity, until))
+
+    def is_banned(self, activity: str, date: dt.date) -> bool:
+        """Whether an activity type is banned on a date."""
+        until = self.bans.get(activity)
+        return until is not None and date <= until

@@ -1,0 +1,103 @@
+"""Intermediaries ('curators'): keep a share, pass the rest on, report upward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.model.ledger import split_cents
+from sim.scenario.schema import GranteeChoice, IntermediarySpec
+
+if TYPE_CHECKING:
+    from sim.model.model import InfluenceModel
+
+
+@dataclass(frozen=True)
+class Report:
+    """What an intermediary tells its funder about one step, in contacts.
+
+    Attributes:
+        planned: Contacts the money received would buy if all of it were spent as planned.
+        claimed: Contacts claimed: the plan, inflated.
+        delivered: Contacts the grantees actually made (what an audit finds).
+    """
+
+    planned: float = 0.0
+    claimed: float = 0.0
+    delivered: float = 0.0
+
+
+class Intermediary(mesa.Agent):
+    """A curator or compatriot-organisation leader between a funder and grantees.
+
+    The share kept follows Becker's economics of crime: it falls with integrity and
+    with the perceived audit risk, ``(1 - integrity) / (1 + deterrence * p_audit)``.
+    The rest goes to grantees in proportion to their loyalty (kickbacks) or their
+    capability. The report upward claims that everything was spent as planned.
+
+    Attributes:
+        spec: The scenario's intermediary entry.
+        integrity: Current holder's integrity (changes on replacement).
+        received: Cents received this step.
+        last_report: The report for the last step.
+        replacements: How many times the post changed hands.
+    """
+
+    def __init__(self, model: InfluenceModel, spec: IntermediarySpec) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.account = f"intermediary:{spec.id}"
+        self.integrity = spec.integrity
+        self.received = 0
+        self.last_report = Report()
+        self.replacements = 0
+
+    @property
+    def perceived_audit_probability(self) -> float:
+        """The highest yearly audit probability among the funders that pay it."""
+        return max(
+            (f.audit_probability for f in self.model.funders if self.spec.id in f.belief),
+            default=0.0,
+        )
+
+    @property
+    def skim_rate(self) -> float:
+        """Share of incoming money kept."""
+        deterrence = 1.0 + self.spec.deterrence * self.perceived_audit_probability
+        return (1.0 - self.integrity) / deterrence
+
+    def replace(self, integrity: float) -> None:
+        """A new person takes the post; the balance stays with the post."""
+        self.integrity = integrity
+        self.replacements += 1
+
+    def distribute(self) -> None:
+        """Keep a share of this step's money, grant the rest, and write the report."""
+        m = self.model
+        incoming, self.received = self.received, 0
+        m.transfer(self.account, f"pocket:{self.account}", int(incoming * self.skim_rate), "leak")
+        grantees = [g for g in m.grantees_of(self) if g.active]
+        balance = m.ledger.balance(self.account)
+        if not grantees or balance == 0:
+            self.last_report = Report()
+            return
+        attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
+        weights = [max(getattr(g.spec, attr), 1e-6) for g in grantees]
+        planned = 0.0
+        for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
+            m.transfer(self.account, grantee.account, cents, "grant")
+            grantee.received += cents
+            planned += incoming * w / sum(weights) * grantee.contacts_per_cent
+        self.last_report = Report(
+            planned=planned,
+            claimed=planned * (1.0 + self.spec.report_inflation),
+            delivered=0.0,
+        )
+
+    def record_delivery(self) -> None:
+        """After grantees acted, note what they really delivered (seen only by audits)."""
+        delivered = sum(g.delivered for g in self.model.grantees_of(self))
+        r = self.last_report
+        self.last_report = Report(r.planned, r.claimed, delivered)

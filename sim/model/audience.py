@@ -1,0 +1,173 @@
+"""The audience: N people as rows of NumPy arrays over a sparse social network.
+
+People are not Mesa agents: at 10^6 people one agent per person costs seconds per
+step. Each person has a segment, an opinion (favourability toward the funder's
+country on [-1, 1]), a predisposition the opinion relaxes to, and an exposure stock.
+
+Each step, in order:
+1. **Reception.** Funded channels deliver contacts to each segment (real people,
+   scaled to the simulated population). A person is reached with probability
+   ``1 - exp(-contacts per person)``; the dose adds to an exposure stock that decays
+   geometrically (adstock).
+2. **Acceptance.** The stock acts through a Hill saturation curve. A message at +1
+   pulls people within the latitude of acceptance toward it; people farther away
+   are pushed back (backlash). Susceptibility scales both.
+3. **Relaxation** toward each person's predisposition, and **state media** pull
+   toward the host state's stance.
+4. **Peer influence** on the network with the chosen kernel (deffuant, voter, none).
+
+The uniform numbers for reception and the peer pairs are drawn every step whether
+or not money flows, so a run and its no-spending counterfactual draw identical
+random numbers and differ only where money does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.model.clock import per_step
+from sim.model.dynamics import deffuant_step, voter_step
+from sim.model.ledger import split_cents
+from sim.model.network import build_network, neighbour_arrays
+from sim.scenario.schema import AudienceSpec
+
+MESSAGE_TARGET = 1.0
+
+
+@dataclass(frozen=True)
+class StepRates:
+    """Per-step versions of the audience's yearly rates."""
+
+    decay: float
+    effect: float
+    relax: float
+    pairs: int
+
+
+class Audience:
+    """The simulated population and its opinion dynamics.
+
+    Args:
+        spec: The audience section of the scenario.
+        years: Length of one step in years.
+        rng_init: Stream for initial opinions.
+        network: A prebuilt adjacency (shared by a run and its counterfactual); built
+            from ``rng_network`` when None.
+        rng_network: Stream for the network generator.
+    """
+
+    def __init__(
+        self,
+        spec: AudienceSpec,
+        years: float,
+        rng_init: np.random.Generator,
+        network: sp.csr_array | None = None,
+        rng_network: np.random.Generator | None = None,
+    ) -> None:
+        self.spec = spec
+        self.segment_ids = [s.id for s in spec.segments]
+        n = spec.population
+        sizes = split_cents(n, [s.share for s in spec.segments])
+        self.segment_of = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+        self.segment_sizes = np.asarray(sizes, dtype=np.int64)
+        self.real_sizes = np.array([s.share * spec.real_population for s in spec.segments])
+        means = np.array([s.opinion_mean for s in spec.segments])[self.segment_of]
+        sds = np.array([s.opinion_sd for s in spec.segments])[self.segment_of]
+        self.predisposition = np.clip(means + sds * rng_init.standard_normal(n), -1.0, 1.0)
+        self.opinion = self.predisposition.copy()
+        self.stock = np.zeros(n)
+        self.susceptibility = np.array([s.susceptibility for s in spec.segments])[self.segment_of]
+        if network is None:
+            if rng_network is None:
+                raise ValueError("give either a network or an rng_network to build one")
+            net = spec.network
+            network = build_network(
+                self.segment_of, net.mean_degree, net.homophily, net.generator, rng_network,
+                rewiring=net.rewiring,
+            )
+        self.network = network
+        self.indptr, self.indices, _ = neighbour_arrays(network)
+        weeks = years * 365.25 / 7
+        ex = spec.exposure
+        self.rates = StepRates(
+            decay=0.5 ** (weeks / ex.memory_half_life_weeks),
+            effect=per_step(ex.effect_per_year, years),
+            relax=per_step(ex.predisposition_pull_per_year, years),
+            pairs=round(n * spec.peer.interactions_per_year * years),
+        )
+        self.years = years
+        self.reached_share = np.zeros(len(sizes))
+
+    @property
+    def size(self) -> int:
+        """Number of simulated people."""
+        return self.opinion.size
+
+    def step(
+        self,
+        contacts: np.ndarray,
+        strength: np.ndarray,
+        stance: float,
+        state_pull_per_year: float,
+        rng_exposure: np.random.Generator,
+        rng_peer: np.random.Generator,
+    ) -> None:
+        """Advance opinions by one step.
+
+        Args:
+            contacts: Real people contacted this step, per segment (a person may be
+                contacted more than once).
+            strength: Sum over contacts of persuasion x credibility, per segment.
+            stance: The host state's stance.
+            state_pull_per_year: Yearly rate of the state media's pull to the stance.
+            rng_exposure: Stream for reception.
+            rng_peer: Stream for the peer-influence kernel.
+        """
+        ex, r = self.spec.exposure, self.rates
+        per_person = np.divide(contacts, self.real_sizes, out=np.zeros_like(contacts),
+                               where=self.real_sizes > 0)
+        p_reached = -np.expm1(-per_person)
+        mean_strength = np.divide(strength, contacts, out=np.zeros_like(strength),
+                                  where=contacts > 0)
+        dose = np.divide(per_person, p_reached, out=np.zeros_like(per_person),
+                         where=p_reached > 0) * mean_strength
+        u = rng_exposure.random(self.size)
+        reached = u < p_reached[self.segment_of]
+        self.reached_share = np.bincount(self.segment_of, weights=reached,
+                                         minlength=len(contacts)) / self.segment_sizes
+        self.stock *= r.decay
+        self.stock += reached * dose[self.segment_of]
+
+        x = self.opinion
+        if self.stock.any():
+            sh = self.stock**ex.hill_exponent
+            pull = sh / (sh + ex.half_saturation**ex.hill_exponent)
+            distance = MESSAGE_TARGET - x
+            direction = np.where(np.abs(distance) <= ex.latitude, distance, -ex.backlash * np.sign(distance))
+            x = x + r.effect * self.susceptibility * pull * direction
+        x = x + r.relax * (self.predisposition - x)
+        state = per_step(state_pull_per_year, self.years)
+        if state:
+            x = x + state * (stance - x)
+        peer = self.spec.peer
+        if peer.rule == "deffuant":
+            x = deffuant_step(
+                x, self.indptr, self.indices, r.pairs, peer.confidence, peer.convergence, rng_peer
+            )
+        elif peer.rule == "voter":
+            x = voter_step(x, self.indptr, self.indices, r.pairs, rng_peer)
+        self.opinion = np.clip(x, -1.0, 1.0)
+
+    def shift(self, segments: list[int], delta: float) -> None:
+        """Shift opinions and predispositions of the given segments by ``delta``."""
+        mask = np.isin(self.segment_of, segments)
+        self.opinion[mask] = np.clip(self.opinion[mask] + delta, -1.0, 1.0)
+        self.predisposition[mask] = np.clip(self.predisposition[mask] + delta, -1.0, 1.0)
+
+    def segment_means(self, values: np.ndarray) -> np.ndarray:
+        """Mean of a per-person array within each segment."""
+        sums = np.bincount(self.segment_of, weights=values, minlength=len(self.segment_sizes))
+        return sums / self.segment_sizes

@@ -1,0 +1,48 @@
+"""Calendar of a run: the date of each step and the length of a step in years."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sim.scenario.schema import TimeSpec
+
+DAYS_PER_YEAR = 365.25
+
+
+def step_dates(time: TimeSpec) -> list[dt.date]:
+    """Return the date each step starts on, from ``time.start`` while the date <= ``time.end``.
+
+    Monthly steps keep the day of the month of ``start`` (clamped to 28 so that
+    every month has it); weekly steps are 7 days apart.
+
+    Args:
+        time: The scenario's time specification.
+
+    Returns:
+        One date per step.
+    """
+    dates: list[dt.date] = []
+    if time.step == "week":
+        day = time.start
+        while day <= time.end:
+            dates.append(day)
+            day += dt.timedelta(days=7)
+        return dates
+    k = 0
+    while True:
+        year, month0 = divmod(time.start.month - 1 + k, 12)
+        day = dt.date(time.start.year + year, month0 + 1, min(time.start.day, 28))
+        if day > time.end:
+            return dates
+        dates.append(day)
+        k += 1
+
+
+def years_per_step(time: TimeSpec) -> float:
+    """Return the length of one step in years."""
+    return 7 / DAYS_PER_YEAR if time.step == "week" else 1 / 12
+
+
+def per_step(rate_per_year: float, years: float) -> float:
+    """Convert a yearly rate (share per year) into the rate for a step of ``years`` years."""
+    return 1.0 - (1.0 - rate_per_year) ** years

@@ -1,0 +1,248 @@
+"""Social network generators built with NumPy and SciPy only.
+
+The simulator needs graphs with up to about a million people, so everything here works on
+flat edge arrays: edges are drawn in bulk, collisions (self loops and repeated edges) are
+found by sorting integer edge keys and redrawn for a few rounds, and the result is assembled
+straight into a symmetric CSR matrix. No networkx is involved.
+
+Two generators are provided:
+
+* ``"random"``: an Erdős–Rényi-like graph with segment homophily. About
+  ``N * mean_degree / 2`` undirected edges are drawn; each edge's first endpoint is uniform
+  over the population and, with probability ``homophily``, its partner is uniform within the
+  first endpoint's segment, otherwise uniform over everyone.
+* ``"small_world"``: a Watts–Strogatz-style graph (Watts & Strogatz 1998, Nature 393). People
+  are placed on a ring in (stable) segment order, each is linked to its ``k // 2`` nearest
+  neighbours on either side with ``k = round(mean_degree)``, and every lattice edge is
+  rewired with probability ``rewiring``: it keeps its first endpoint and gets a new partner
+  drawn as in ``"random"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+GENERATORS = ("random", "small_world")
+
+# Rounds of redrawing partners whose edge was a self loop or a repeat. A few rounds remove
+# practically all collisions; the cap only matters when an edge cannot be placed at all
+# (e.g. homophily 1 and a segment of a single person), in which case it is dropped.
+_MAX_REDRAW_ROUNDS = 50
+
+
+def build_network(
+    segment_of: np.ndarray,
+    mean_degree: float,
+    homophily: float,
+    generator: str,
+    rng: np.random.Generator,
+    rewiring: float = 0.1,
+) -> sp.csr_array:
+    """Build an undirected social network with segment homophily.
+
+    Args:
+        segment_of: Integer array of shape (N,); the segment index (0..S-1) of each person.
+        mean_degree: Requested mean number of contacts per person; must satisfy
+            ``0 < mean_degree < N``. For ``"random"`` it sets the number of edges,
+            ``round(N * mean_degree / 2)``; for ``"small_world"`` the lattice has
+            ``k // 2`` neighbours on each side with ``k = round(mean_degree)``, so an odd
+            ``k`` gives degree ``k - 1``.
+        homophily: Probability in [0, 1] that a newly drawn partner comes from the first
+            endpoint's own segment rather than from the whole population.
+        generator: ``"random"`` or ``"small_world"``.
+        rng: Source of randomness. The result depends only on the inputs and this
+            generator's state.
+        rewiring: Probability in [0, 1] that a lattice edge is rewired (``"small_world"``
+            only).
+
+    Returns:
+        A symmetric ``scipy.sparse.csr_array`` of shape (N, N) with ``int8`` ones as data,
+        no self loops, no duplicate entries and sorted column indices within each row.
+        ``indices`` is ``int32`` when N < 2**31.
+
+    Raises:
+        ValueError: On an unknown generator, ``mean_degree`` outside (0, N), ``homophily``
+            or ``rewiring`` outside [0, 1], a malformed ``segment_of``, or a small-world
+            request whose lattice would be empty or would wrap onto itself.
+    """
+    seg = _check_segments(segment_of)
+    n = seg.size
+    if generator not in GENERATORS:
+        raise ValueError(f"unknown network generator {generator!r}; expected one of {GENERATORS}")
+    if not np.isfinite(mean_degree) or not 0 < mean_degree < n:
+        raise ValueError(
+            f"mean_degree must satisfy 0 < mean_degree < N (N={n}); got {mean_degree!r}"
+        )
+    if not 0.0 <= homophily <= 1.0:
+        raise ValueError(f"homophily must be in [0, 1]; got {homophily!r}")
+    if not 0.0 <= rewiring <= 1.0:
+        raise ValueError(f"rewiring must be in [0, 1]; got {rewiring!r}")
+
+    order = np.argsort(seg, kind="stable")
+    sizes = np.bincount(seg)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+
+    def draw_partner(u: np.ndarray) -> np.ndarray:
+        """Draw one partner per first endpoint: own segment w.p. homophily, else anyone."""
+        same = rng.random(u.size) < homophily
+        s = seg[u]
+        # Drawn for every edge so the number of draws never depends on the coin flips.
+        within = order[starts[s] + (rng.random(u.size) * sizes[s]).astype(np.int64)]
+        anyone = rng.integers(0, n, size=u.size)
+        return np.where(same, within, anyone)
+
+    if generator == "random":
+        m = round(n * mean_degree / 2)
+        u_fixed = np.empty(0, dtype=np.int64)
+        v_fixed = np.empty(0, dtype=np.int64)
+        u_new = rng.integers(0, n, size=m)
+    else:
+        half = round(mean_degree) // 2
+        if half < 1:
+            raise ValueError(
+                f"small_world needs round(mean_degree) >= 2 for a non-empty ring lattice; "
+                f"got mean_degree={mean_degree!r}"
+            )
+        if 2 * half >= n:
+            raise ValueError(
+                f"small_world needs 2 * (round(mean_degree) // 2) < N (N={n}); "
+                f"got mean_degree={mean_degree!r}"
+            )
+        pos = np.arange(n, dtype=np.int64)
+        u_lat = np.tile(order, half)
+        v_lat = np.concatenate([order[(pos + d) % n] for d in range(1, half + 1)])
+        rewire = rng.random(u_lat.size) < rewiring
+        u_fixed, v_fixed = u_lat[~rewire], v_lat[~rewire]
+        u_new = u_lat[rewire]
+
+    keys = _place_edges(u_fixed, v_fixed, u_new, draw_partner, n)
+    return _csr_from_keys(keys, n)
+
+
+def neighbour_arrays(
+    adj: sp.csr_array | sp.csr_matrix,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the CSR arrays of an adjacency matrix in the form the dynamics kernels use.
+
+    Args:
+        adj: Square CSR adjacency matrix, e.g. from :func:`build_network`.
+
+    Returns:
+        ``(indptr, indices, degree)``: ``indptr`` as int64 of shape (N + 1,), ``indices`` as
+        int32 (int64 if N >= 2**31) with the neighbours of person ``i`` in
+        ``indices[indptr[i]:indptr[i + 1]]``, and ``degree`` as int64 of shape (N,).
+    """
+    adj = sp.csr_array(adj)
+    n = adj.shape[0]
+    indptr = np.ascontiguousarray(adj.indptr, dtype=np.int64)
+    idx_dtype = np.int32 if n < 2**31 else np.int64
+    indices = np.ascontiguousarray(adj.indices, dtype=idx_dtype)
+    degree = np.diff(indptr)
+    return indptr, indices, degree
+
+
+def _check_segments(segment_of: np.ndarray) -> np.ndarray:
+    """Validate ``segment_of`` and return it as a 1-D int64 array."""
+    seg = np.asarray(segment_of)
+    if seg.ndim != 1 or seg.size < 2:
+        raise ValueError(f"segment_of must be a 1-D array of at least 2 people; got {seg.shape}")
+    if not np.issubdtype(seg.dtype, np.integer):
+        raise ValueError(f"segment_of must hold integers; got dtype {seg.dtype}")
+    if seg.min() < 0:
+        raise ValueError("segment_of must hold non-negative segment indices")
+    return seg.astype(np.int64, copy=False)
+
+
+def _edge_keys(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """Encode undirected edges as ``min * n + max`` (int64)."""
+    lo = np.minimum(u, v).astype(np.int64)
+    hi = np.maximum(u, v).astype(np.int64)
+    return lo * n + hi
+
+
+def _place_edges(
+    u_fixed: np.ndarray,
+    v_fixed: np.ndarray,
+    u_new: np.ndarray,
+    draw_partner: Callable[[np.ndarray], np.ndarray],
+    n: int,
+) -> np.ndarray:
+    """Draw partners for ``u_new``, redrawing collisions, and return sorted unique edge keys.
+
+    Fixed edges (kept lattice edges) take precedence: they are assumed distinct and free of
+    self loops. A drawn edge is rejected if it is a self loop, repeats a fixed edge, or
+    repeats an edge drawn earlier in the array; rejected edges keep their first endpoint and
+    get a fresh partner, for up to ``_MAX_REDRAW_ROUNDS`` rounds.
+    """
+    fixed = np.sort(_edge_keys(u_fixed, v_fixed, n))
+    v_new = draw_partner(u_new)
+    k_new = _edge_keys(u_new, v_new, n)
+    ok = u_new != v_new
+    if fixed.size:
+        ok &= ~_isin_sorted(k_new, fixed)
+    # Repeats among the new edges: find the (few) repeated keys by sorting, then keep the
+    # first valid occurrence of each. This avoids a full argsort of the edge keys.
+    sk = np.sort(k_new)
+    repeated = np.unique(sk[1:][sk[1:] == sk[:-1]])
+    if repeated.size:
+        cand = np.flatnonzero(ok & _isin_sorted(k_new, repeated))
+        _, first = np.unique(k_new[cand], return_index=True)
+        drop = np.ones(cand.size, dtype=bool)
+        drop[first] = False
+        ok[cand[drop]] = False
+    accepted_new = np.sort(k_new[ok])
+    accepted = np.sort(np.concatenate((fixed, accepted_new)), kind="stable")  # merges 2 runs
+    u_pending = u_new[~ok]
+
+    extra = np.empty(0, dtype=np.int64)
+    for _ in range(_MAX_REDRAW_ROUNDS):
+        if u_pending.size == 0:
+            break
+        v_try = draw_partner(u_pending)
+        k_try = _edge_keys(u_pending, v_try, n)
+        ok = u_pending != v_try
+        ok &= ~_isin_sorted(k_try, accepted)
+        ok &= ~_isin_sorted(k_try, extra)
+        # Among this round's draws, keep the first occurrence of each key.
+        _, first_idx = np.unique(k_try, return_index=True)
+        is_first = np.zeros(k_try.size, dtype=bool)
+        is_first[first_idx] = True
+        ok &= is_first
+        extra = np.sort(np.concatenate((extra, k_try[ok])))
+        u_pending = u_pending[~ok]
+
+    if extra.size:
+        accepted = np.sort(np.concatenate((accepted, extra)), kind="stable")
+    return accepted
+
+
+def _isin_sorted(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    """Membership of ``values`` in the sorted array ``sorted_ref``."""
+    if sorted_ref.size == 0:
+        return np.zeros(values.size, dtype=bool)
+    pos = np.searchsorted(sorted_ref, values)
+    pos = np.minimum(pos, sorted_ref.size - 1)
+    return sorted_ref[pos] == values
+
+
+def _csr_from_keys(keys: np.ndarray, n: int) -> sp.csr_array:
+    """Assemble a symmetric CSR adjacency from sorted unique undirected edge keys."""
+    lo = keys // n
+    hi = keys - lo * n
+    # Row-major keys of both directions: ``keys`` (row lo) is sorted already, so sort the
+    # mirrored half and merge the two sorted runs with a stable (run-detecting) sort.
+    directed = np.sort(np.concatenate((keys, np.sort(hi * n + lo))), kind="stable")
+    cols = directed % n
+    degree = np.bincount(lo, minlength=n) + np.bincount(hi, minlength=n)
+    idx_dtype = np.int32 if n < 2**31 else np.int64
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    if indptr[-1] < 2**31:
+        indptr = indptr.astype(idx_dtype)
+    data = np.ones(directed.size, dtype=np.int8)
+    adj = sp.csr_array((data, cols.astype(idx_dtype), indptr), shape=(n, n))
+    adj.has_sorted_indices = True
+    return adj

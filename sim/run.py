@@ -1,0 +1,156 @@
+"""Simulate one scenario: the run, its matched no-spending counterfactual, and the books.
+
+``simulate`` is what the CLI's ``run`` calls and what a notebook user calls. It
+returns a :class:`RunResult` of plain tables; it neither prints nor writes files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sim.model.ledger import MoneySummary
+from sim.model.model import InfluenceModel
+from sim.scenario.schema import Scenario
+
+#: Columns of trajectories.csv, in order.
+TRAJECTORY_COLUMNS = (
+    "step",
+    "date",
+    "opinion_mean",
+    "favourable_share",
+    "counterfactual_opinion_mean",
+    "counterfactual_favourable_share",
+    "attributable_opinion",
+    "attributable_favourable_share",
+    "reported_influence",
+    "reach_share",
+    "disbursed_usd",
+    "leaked_usd",
+    "for_show_usd",
+    "substantive_usd",
+    "activity_usd",
+    "unspent_usd",
+)
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, as plain tables.
+
+    Attributes:
+        scenario: The scenario that was run.
+        seed: The root seed.
+        trajectories: One row per step (see ``TRAJECTORY_COLUMNS``).
+        segments: One row per step and segment, actual and counterfactual.
+        outlets: One row per step and outlet: status and reach.
+        ledger: Every transfer.
+        events: Shocks, audits and replacements.
+        money: The balanced books, in cents.
+        budget_cents: What the funders planned to spend.
+        seconds: Wall-clock time of the simulation.
+    """
+
+    scenario: Scenario
+    seed: int
+    trajectories: pd.DataFrame
+    segments: pd.DataFrame
+    outlets: pd.DataFrame
+    ledger: pd.DataFrame
+    events: pd.DataFrame
+    money: MoneySummary
+    budget_cents: int
+    seconds: float = field(default=0.0)
+
+    def money_usd(self) -> dict[str, object]:
+        """The money summary in USD, as written to the manifest."""
+        m = self.money
+        return {
+            "budget_usd": self.budget_cents / 100,
+            "disbursed_usd": m.disbursed / 100,
+            "leaked_usd": m.leaked / 100,
+            "leaked_by_hop_usd": {k: v / 100 for k, v in m.leaked_by_hop.items()},
+            "activity_usd": m.activity / 100,
+            "for_show_usd": m.for_show / 100,
+            "substantive_usd": m.substantive / 100,
+            "unspent_usd": m.unspent / 100,
+        }
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> RunResult:
+    """Run a scenario and its matched no-spending counterfactual.
+
+    Both runs share the seed, hence the network, the initial opinions and every
+    random number of the audience; they differ only in that the counterfactual's
+    funders disburse nothing. Attributable influence is actual minus counterfactual.
+
+    Args:
+        scenario: The validated scenario.
+        seed: Root seed; the scenario's ``seed`` when None.
+        progress: Called with 1 after each simulated step (2 x steps calls in all).
+
+    Returns:
+        The result, with books that balance.
+
+    Raises:
+        BooksDoNotBalance: If the money does not add up to the cent.
+    """
+    seed = scenario.seed if seed is None else seed
+    started = time.perf_counter()
+    actual = InfluenceModel(scenario, seed)
+    actual.run(progress)
+    money = actual.ledger.check_books()
+    baseline = InfluenceModel(scenario, seed, counterfactual=True, network=actual.audience.network)
+    baseline.run(progress)
+    baseline.ledger.check_books()
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        trajectories=_trajectories(actual, baseline),
+        segments=_segments(actual, baseline),
+        outlets=actual.datacollector.get_table_dataframe("outlets"),
+        ledger=_ledger(actual),
+        events=pd.DataFrame(actual.events, columns=["step", "date", "kind", "target", "detail"]),
+        money=money,
+        budget_cents=sum(f.planned_cents for f in actual.funders),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _trajectories(actual: InfluenceModel, baseline: InfluenceModel) -> pd.DataFrame:
+    df = actual.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    cf = baseline.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    df["counterfactual_opinion_mean"] = cf["opinion_mean"]
+    df["counterfactual_favourable_share"] = cf["favourable_share"]
+    df["attributable_opinion"] = df["opinion_mean"] - cf["opinion_mean"]
+    df["attributable_favourable_share"] = df["favourable_share"] - cf["favourable_share"]
+    return df[list(TRAJECTORY_COLUMNS)]
+
+
+def _segments(actual: InfluenceModel, baseline: InfluenceModel) -> pd.DataFrame:
+    df = actual.datacollector.get_table_dataframe("segments")
+    cf = baseline.datacollector.get_table_dataframe("segments")
+    df["counterfactual_opinion_mean"] = cf["opinion_mean"]
+    df["attributable_opinion"] = df["opinion_mean"] - cf["opinion_mean"]
+    return df
+
+
+def _ledger(model: InfluenceModel) -> pd.DataFrame:
+    rows = model.ledger.rows
+    return pd.DataFrame(
+        {
+            "step": [r.step for r in rows],
+            "date": [r.date.isoformat() for r in rows],
+            "from": [r.source for r in rows],
+            "to": [r.destination for r in rows],
+            "amount_usd": [f"{r.cents // 100}.{r.cents % 100:02d}" for r in rows],
+            "kind": [r.kind for r in rows],
+        }
+    )

@@ -1,0 +1,215 @@
+"""Load a scenario file: safe YAML, ``extends``, ``--set`` overrides, validation.
+
+Every failure raises :class:`ScenarioError` naming the file and the field paths;
+nothing here writes files or allocates the population.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.errors import Problem, ScenarioError, did_you_mean, format_path
+from sim.scenario.overrides import apply_override, deep_merge
+from sim.scenario.references import check_references
+from sim.scenario.schema import Scenario
+
+#: Bytes of memory one simulated person costs, per unit of mean degree and fixed.
+_BYTES_PER_PERSON_PER_DEGREE = 24
+_BYTES_PER_PERSON = 400
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping with the safe loader (no object construction from tags).
+
+    Args:
+        path: The file to read.
+
+    Returns:
+        The document.
+
+    Raises:
+        ScenarioError: If the file is missing, unreadable, not YAML or not a mapping.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), [Problem("", "file is not UTF-8 text")]) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(str(path), [Problem("", f"not valid YAML: {where}{what}")]) from None
+    if not isinstance(doc, dict):
+        found = "an empty file" if doc is None else type(doc).__name__
+        raise ScenarioError(str(path), [Problem("", f"expected a mapping at top level, found {found}")])
+    return doc
+
+
+def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read ``path`` and deep-merge it over the file named by its ``extends`` (recursively).
+
+    Args:
+        path: The scenario file.
+        _chain: Files already being resolved (for cycle detection).
+
+    Returns:
+        The merged document, without an ``extends`` key.
+
+    Raises:
+        ScenarioError: On a missing base, or a cycle of ``extends``.
+    """
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(str(_chain[0]), [Problem("extends", f"cycle of extends: {cycle}")])
+    doc = read_yaml(path)
+    base_name = doc.pop("extends", None)
+    if base_name is None:
+        return doc
+    if not isinstance(base_name, str):
+        found = type(base_name).__name__
+        raise ScenarioError(str(path), [Problem("extends", f"expected a file name, found {found}")])
+    base_path = path.parent / base_name
+    if not base_path.is_file():
+        raise ScenarioError(str(path), [Problem("extends", f"no such file: {base_path}")])
+    return deep_merge(resolve_extends(base_path, (*_chain, path)), doc)
+
+
+def validate_document(
+    doc: dict[str, Any], source: str, *, check_memory: bool = True
+) -> Scenario:
+    """Validate a raw document into a :class:`Scenario`.
+
+    Args:
+        doc: The merged, overridden document.
+        source: Name of the file, for messages.
+        check_memory: Refuse populations that would not fit in available memory.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: With every problem found.
+    """
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as exc:
+        raise ScenarioError(source, [_problem_from(err, doc) for err in exc.errors()]) from None
+    problems = check_references(scenario)
+    if check_memory:
+        problems += check_size(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
+    """Load, merge, override and validate a scenario file.
+
+    Args:
+        path: The YAML scenario file.
+        overrides: ``path=value`` assignments applied after ``extends`` is resolved.
+
+    Returns:
+        The validated, immutable scenario.
+
+    Raises:
+        ScenarioError: With the file, the field paths and what was expected.
+    """
+    path = Path(path)
+    doc = resolve_extends(path)
+    problems = [p for text in overrides for p in apply_override(doc, text)]
+    if problems:
+        raise ScenarioError(str(path), problems)
+    return validate_document(doc, str(path))
+
+
+def estimated_bytes(scenario: Scenario) -> int:
+    """Estimate peak memory of a run (the run and its counterfactual share the network)."""
+    a = scenario.audience
+    return int(a.population * (a.network.mean_degree * _BYTES_PER_PERSON_PER_DEGREE + _BYTES_PER_PERSON))
+
+
+def available_bytes() -> int:
+    """Return the memory available to this process, in bytes."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+
+
+def check_size(scenario: Scenario) -> list[Problem]:
+    """Refuse scenarios whose population would exhaust memory, before allocating it."""
+    need, have = estimated_bytes(scenario), int(0.8 * available_bytes())
+    if need <= have:
+        return []
+    return [
+        Problem(
+            "audience.population",
+            f"{scenario.audience.population:,} people with mean degree "
+            f"{scenario.audience.network.mean_degree:g} need about {need / 2**30:.1f} GiB; "
+            f"only {have / 2**30:.1f} GiB is available",
+        )
+    ]
+
+
+def _problem_from(err: dict[str, Any], doc: dict[str, Any]) -> Problem:
+    loc = list(err["loc"])
+    path = format_path(loc, doc)
+    if err["type"] == "extra_forbidden":
+        fields = _fields_at(loc[:-1], doc)
+        return Problem(path, f"unknown field '{loc[-1]}'{did_you_mean(str(loc[-1]), fields)}")
+    if err["type"] == "missing":
+        return Problem(path, "required field is missing")
+    found = err.get("input")
+    shown = repr(found) if not isinstance(found, dict | list) else type(found).__name__
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "union_tag_invalid":
+        return Problem(path, msg)
+    return Problem(path, f"{msg}; found {shown}" if "input" in err else msg)
+
+
+def _fields_at(loc: list[Any], doc: dict[str, Any]) -> list[str]:
+    """Field names allowed at a location, for 'did you mean' hints."""
+    candidates: list[type[BaseModel]] = [Scenario]
+    node: Any = doc
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int):
+            node = node[part] if part < len(node) else None
+            continue
+        tagged = [c for c in candidates if _tag_of(c) == part]
+        if tagged:
+            candidates = tagged
+            continue
+        if len(candidates) != 1 or part not in candidates[0].model_fields:
+            return []
+        candidates = _models_in(candidates[0].model_fields[part].annotation)
+        node = node.get(part) if isinstance(node, dict) else None
+    return list(candidates[0].model_fields) if len(candidates) == 1 else []
+
+
+def _tag_of(cls: type[BaseModel]) -> str | None:
+    field = cls.model_fields.get("type")
+    args = typing.get_args(field.annotation) if field else ()
+    return args[0] if args else None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]

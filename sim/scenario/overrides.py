@@ -1,0 +1,155 @@
+"""Deep merging (for ``extends``) and ``--set path=value`` overrides on raw documents.
+
+Both work on the plain dicts and lists read from YAML, before validation, so that
+the schema checks the final result once.
+
+Paths look like ``audience.population``, ``ngos[compatriot_union].skim_rate``
+(a list item by its id), ``shocks[0].date`` (by position) or
+``intermediaries[*].integrity`` (every item).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import yaml
+
+from sim.scenario.errors import Problem, did_you_mean
+
+_TOKEN = re.compile(r"([^.\[\]]+)|\[([^\[\]]*)\]")
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` onto ``base`` and return the result (inputs are not modified).
+
+    Mappings merge key by key. Lists whose items all carry an ``id`` merge item by
+    item (matching ids merge, new ids are appended); an empty list, or any other
+    list, replaces the base list. Anything else in ``over`` replaces ``base``.
+
+    Args:
+        base: The base document (or part of it).
+        over: What to lay over it.
+
+    Returns:
+        The merged document.
+    """
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    if _is_id_list(base) and _is_id_list(over) and over:
+        merged = [copy.deepcopy(item) for item in base]
+        index = {item["id"]: n for n, item in enumerate(merged)}
+        for item in over:
+            if item["id"] in index:
+                n = index[item["id"]]
+                merged[n] = deep_merge(merged[n], item)
+            else:
+                merged.append(copy.deepcopy(item))
+        return merged
+    return copy.deepcopy(over)
+
+
+def _is_id_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) and "id" in i for i in value)
+
+
+def parse_path(path: str) -> list[str | tuple[str]]:
+    """Split ``a.b[x].c`` into ``['a', 'b', ('x',), 'c']`` (bracketed parts as 1-tuples).
+
+    Args:
+        path: A field path.
+
+    Returns:
+        The tokens.
+
+    Raises:
+        ValueError: If the path is empty or malformed.
+    """
+    tokens: list[str | tuple[str]] = []
+    pos = 0
+    while pos < len(path):
+        if path[pos] == "." and tokens and pos + 1 < len(path):
+            pos += 1
+        m = _TOKEN.match(path, pos)
+        if not m:
+            raise ValueError(f"malformed path '{path}' at character {pos + 1}")
+        key, selector = m.groups()
+        tokens.append(key if key is not None else (selector,))
+        pos = m.end()
+    if not tokens or not isinstance(tokens[0], str):
+        raise ValueError(f"malformed path '{path}'")
+    return tokens
+
+
+def apply_override(doc: dict[str, Any], assignment: str) -> list[Problem]:
+    """Apply one ``path=value`` assignment to ``doc`` in place.
+
+    The value is read as a YAML scalar or flow collection (``0.3``, ``true``,
+    ``2025-06-30``, ``[a, b]``). Missing mapping keys are created, so a field left
+    at its default can be set; the schema then checks the result.
+
+    Args:
+        doc: The raw scenario document.
+        assignment: Text of the form ``path=value``.
+
+    Returns:
+        Problems with the assignment (empty when it was applied).
+    """
+    path, sep, text = assignment.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        return [Problem("--set", f"expected PATH=VALUE, found '{assignment}'")]
+    try:
+        tokens = parse_path(path)
+        value = yaml.safe_load(text) if text.strip() else ""
+    except (ValueError, yaml.YAMLError) as exc:
+        return [Problem(f"--set {path}", str(exc).splitlines()[0])]
+    problems: list[Problem] = []
+    _assign(doc, tokens, value, path, problems)
+    return problems
+
+
+def _assign(node: Any, tokens: list, value: Any, path: str, problems: list[Problem]) -> None:
+    head, rest = tokens[0], tokens[1:]
+    if isinstance(head, tuple):
+        if not isinstance(node, list):
+            problems.append(Problem(f"--set {path}", f"'[{head[0]}]' applies to a list only"))
+            return
+        targets = _select(node, head[0], path, problems)
+        for n in targets:
+            if rest:
+                _assign(node[n], rest, value, path, problems)
+            else:
+                node[n] = copy.deepcopy(value)
+        return
+    if not isinstance(node, dict):
+        problems.append(Problem(f"--set {path}", f"cannot find '{head}': parent is not a mapping"))
+        return
+    if not rest:
+        node[head] = copy.deepcopy(value)
+        return
+    if head not in node:
+        if isinstance(rest[0], tuple):
+            problems.append(
+                Problem(f"--set {path}", f"no list '{head}' here{did_you_mean(head, node)}")
+            )
+            return
+        node[head] = {}
+    _assign(node[head], rest, value, path, problems)
+
+
+def _select(items: list, selector: str, path: str, problems: list[Problem]) -> list[int]:
+    if selector == "*":
+        return list(range(len(items)))
+    ids = [i.get("id") for i in items if isinstance(i, dict)]
+    if selector in ids:
+        return [ids.index(selector)]
+    if selector.isdigit() and int(selector) < len(items):
+        return [int(selector)]
+    hint = did_you_mean(selector, [i for i in ids if isinstance(i, str)])
+    problems.append(Problem(f"--set {path}", f"no item with id '{selector}'{hint}"))
+    return []
