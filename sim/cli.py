@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.model.clock import step_dates
-from sim.model.ledger import BooksDoNotBalance
+from sim.model.ledger import BooksUnbalancedError
 from sim.output import write_run
 from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
@@ -45,7 +45,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
         help="override a field, e.g. --set audience.population=1000000 or "
         "--set 'ngos[compatriot_union].skim_rate=0' (repeatable)",
     )
@@ -67,8 +71,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"{Path(args.scenario).stem}-seed{seed}"
     steps = 2 * len(step_dates(scenario.time))
-    with tqdm(total=steps, desc="simulating (run + counterfactual)", unit="step",
-              delay=2.0, file=sys.stderr, dynamic_ncols=True) as bar:
+    with tqdm(
+        total=steps,
+        desc="simulating (run + counterfactual)",
+        unit="step",
+        delay=2.0,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    ) as bar:
         result = simulate(scenario, seed, progress=bar.update)
     folder = write_run(result, out, source=args.scenario)
     money = result.money_usd()
@@ -84,7 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(
         f"final opinion {last['opinion_mean']:+.3f} (no-spending counterfactual "
         f"{last['counterfactual_opinion_mean']:+.3f}); attributable "
-        f"{last['attributable_opinion']:+.4f}; reported to the funder {last['reported_influence']:+.3f}"
+        f"{last['attributable_opinion']:+.4f}; "
+        f"reported to the funder {last['reported_influence']:+.3f}"
     )
     print(f"results: {folder}")
     return 0
@@ -113,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2
-    except BooksDoNotBalance as exc:
+    except BooksUnbalancedError as exc:
         print(f"error: the books do not balance, results not written: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -49,7 +49,10 @@ def git_commit(where: Path | None = None) -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=where, capture_output=True, text=True, check=True,
+            cwd=where,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -71,14 +74,21 @@ def manifest(result: RunResult, source: str | None = None) -> dict[str, object]:
         "money": result.money_usd(),
         "final": {
             k: float(result.trajectories[k].iloc[-1])
-            for k in ("opinion_mean", "favourable_share", "attributable_opinion",
-                      "attributable_favourable_share", "reported_influence")
+            for k in (
+                "opinion_mean",
+                "favourable_share",
+                "attributable_opinion",
+                "attributable_favourable_share",
+                "reported_influence",
+            )
         },
         "scenario": result.scenario.model_dump(mode="json"),
     }
 
 
-def write_run(result: RunResult, out_dir: str | os.PathLike[str], source: str | None = None) -> Path:
+def write_run(
+    result: RunResult, out_dir: str | os.PathLike[str], source: str | None = None
+) -> Path:
     """Write a run's tables and manifest into ``out_dir``, replacing it atomically.
 
     Args:
@@ -95,8 +105,9 @@ def write_run(result: RunResult, out_dir: str | os.PathLike[str], source: str | 
     try:
         for name in TABLES:
             table: pd.DataFrame = getattr(result, name)
-            table.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
-                         lineterminator="\n")
+            table.to_csv(
+                tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
+            )
         (tmp / MANIFEST).write_text(
             json.dumps(manifest(result, source), indent=2, sort_keys=False) + "\n",
             encoding="utf-8",

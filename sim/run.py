@@ -100,7 +100,7 @@ def simulate(
         The result, with books that balance.
 
     Raises:
-        BooksDoNotBalance: If the money does not add up to the cent.
+        BooksUnbalancedError: If the money does not add up to the cent.
     """
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()

@@ -85,7 +85,11 @@ class Audience:
                 raise ValueError("give either a network or an rng_network to build one")
             net = spec.network
             network = build_network(
-                self.segment_of, net.mean_degree, net.homophily, net.generator, rng_network,
+                self.segment_of,
+                net.mean_degree,
+                net.homophily,
+                net.generator,
+                rng_network,
                 rewiring=net.rewiring,
             )
         self.network = network
@@ -127,17 +131,23 @@ class Audience:
             rng_peer: Stream for the peer-influence kernel.
         """
         ex, r = self.spec.exposure, self.rates
-        per_person = np.divide(contacts, self.real_sizes, out=np.zeros_like(contacts),
-                               where=self.real_sizes > 0)
+        per_person = np.divide(
+            contacts, self.real_sizes, out=np.zeros_like(contacts), where=self.real_sizes > 0
+        )
         p_reached = -np.expm1(-per_person)
-        mean_strength = np.divide(strength, contacts, out=np.zeros_like(strength),
-                                  where=contacts > 0)
-        dose = np.divide(per_person, p_reached, out=np.zeros_like(per_person),
-                         where=p_reached > 0) * mean_strength
+        mean_strength = np.divide(
+            strength, contacts, out=np.zeros_like(strength), where=contacts > 0
+        )
+        dose = (
+            np.divide(per_person, p_reached, out=np.zeros_like(per_person), where=p_reached > 0)
+            * mean_strength
+        )
         u = rng_exposure.random(self.size)
         reached = u < p_reached[self.segment_of]
-        self.reached_share = np.bincount(self.segment_of, weights=reached,
-                                         minlength=len(contacts)) / self.segment_sizes
+        self.reached_share = (
+            np.bincount(self.segment_of, weights=reached, minlength=len(contacts))
+            / self.segment_sizes
+        )
         self.stock *= r.decay
         self.stock += reached * dose[self.segment_of]
 
@@ -146,7 +156,9 @@ class Audience:
             sh = self.stock**ex.hill_exponent
             pull = sh / (sh + ex.half_saturation**ex.hill_exponent)
             distance = MESSAGE_TARGET - x
-            direction = np.where(np.abs(distance) <= ex.latitude, distance, -ex.backlash * np.sign(distance))
+            direction = np.where(
+                np.abs(distance) <= ex.latitude, distance, -ex.backlash * np.sign(distance)
+            )
             x = x + r.effect * self.susceptibility * pull * direction
         x = x + r.relax * (self.predisposition - x)
         state = per_step(state_pull_per_year, self.years)

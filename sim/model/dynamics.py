@@ -108,15 +108,28 @@ def deffuant_step(
     x = np.asarray(x, dtype=np.float64)
     n = x.size
     i, j, valid = _draw_pairs(n, indptr, indices, n_pairs, rng)
-    gap = x[j] - x[i]
-    close = (np.abs(gap) < confidence) & valid
-    # Weighted bincounts over all draws are cheaper than compressing to the close pairs.
-    pull = np.where(close, convergence * gap, 0.0)
-    who = np.concatenate((i, j))
-    total = np.bincount(who, weights=np.concatenate((pull, -pull)), minlength=n)
-    w = close.astype(np.float64)
-    count = np.bincount(who, weights=np.concatenate((w, w)), minlength=n)
-    new = x + total / np.maximum(count, 1)
+    m = i.size
+    pull = x[j]
+    pull -= x[i]  # gap x_j - x_i
+    close = np.abs(pull) < confidence
+    close &= valid
+    pull *= convergence
+    pull *= close  # pairs beyond the threshold (or without a partner) pull by 0
+    # Weighted bincounts over all draws are cheaper than compressing to the close pairs;
+    # buffers are reused in place because fresh large allocations are costly.
+    who = np.empty(2 * m, dtype=np.int64)
+    who[:m] = i
+    who[m:] = j
+    weights = np.empty(2 * m, dtype=np.float64)
+    weights[:m] = pull
+    np.negative(pull, out=weights[m:])
+    new = np.bincount(who, weights=weights, minlength=n)  # summed pulls
+    weights[:m] = close
+    weights[m:] = close
+    count = np.bincount(who, weights=weights, minlength=n)  # number of pulls received
+    np.maximum(count, 1.0, out=count)
+    new /= count
+    new += x
     np.clip(new, -1.0, 1.0, out=new)
     return new
 

@@ -29,7 +29,7 @@ SOURCES = ("funder",)
 HOLDERS = ("intermediary", "ngo", "outlet")
 
 
-class BooksDoNotBalance(RuntimeError):
+class BooksUnbalancedError(RuntimeError):
     """Raised when the ledger's totals and balances disagree, even by one cent."""
 
 
@@ -129,7 +129,7 @@ class Ledger:
             The money summary.
 
         Raises:
-            BooksDoNotBalance: If anything differs by even one cent.
+            BooksUnbalancedError: If anything differs by even one cent.
         """
         balance: dict[str, int] = defaultdict(int)
         totals: dict[str, int] = defaultdict(int)
@@ -142,11 +142,11 @@ class Ledger:
                 by_hop[row.source.split(":", 1)[0]] += row.cents
         holders = {a: b for a, b in balance.items() if a.startswith(HOLDERS) and b}
         if holders != {a: b for a, b in self.holder_balances().items() if b}:
-            raise BooksDoNotBalance("replayed balances differ from running balances")
+            raise BooksUnbalancedError("replayed balances differ from running balances")
         if any(b < 0 for b in holders.values()):
-            raise BooksDoNotBalance(f"negative balance: {holders}")
+            raise BooksUnbalancedError(f"negative balance: {holders}")
         if dict(totals) != {k: v for k, v in self._totals.items() if v}:
-            raise BooksDoNotBalance("replayed totals differ from running totals")
+            raise BooksUnbalancedError("replayed totals differ from running totals")
         funded = -sum(b for a, b in balance.items() if a.startswith(SOURCES))
         summary = MoneySummary(
             disbursed=totals["disbursement"],
@@ -158,7 +158,7 @@ class Ledger:
         )
         accounted = summary.leaked + summary.activity + summary.unspent
         if not summary.disbursed == funded == accounted:
-            raise BooksDoNotBalance(
+            raise BooksUnbalancedError(
                 f"disbursed {summary.disbursed} cents, funders paid {funded}, "
                 f"accounted for {accounted} (leaked {summary.leaked} + for show "
                 f"{summary.for_show} + substantive {summary.substantive} + unspent "

@@ -1,5 +1,7 @@
-"""InfluenceModel: the Mesa model that ties funders, intermediaries, grantees, the host
-state and the audience together. The step order is written down here, once.
+"""InfluenceModel: the Mesa model that ties all actors and the audience together.
+
+Funders, intermediaries, grantees, the host state and the audience meet here, and
+the step order is written down here, once.
 """
 
 from __future__ import annotations
@@ -90,8 +92,11 @@ class InfluenceModel(mesa.Model):
         self._due = shock_steps(list(scenario.shocks), self.dates)
 
         self.audience = Audience(
-            scenario.audience, self.years, self.streams["audience"],
-            network=network, rng_network=self.streams["network"],
+            scenario.audience,
+            self.years,
+            self.streams["audience"],
+            network=network,
+            rng_network=self.streams["network"],
         )
         self.segment_index = {s: n for n, s in enumerate(self.audience.segment_ids)}
         self._languages = {s.id: s.languages for s in scenario.audience.segments}
@@ -112,8 +117,14 @@ class InfluenceModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={c: (lambda m, c=c: m.current[c]) for c in MODEL_COLUMNS},
             tables={
-                "segments": ["step", "date", "segment", "opinion_mean", "favourable_share",
-                             "reach_share"],
+                "segments": [
+                    "step",
+                    "date",
+                    "segment",
+                    "opinion_mean",
+                    "favourable_share",
+                    "reach_share",
+                ],
                 "outlets": ["step", "date", "outlet", "status", "reach_share"],
             },
         )
@@ -162,8 +173,13 @@ class InfluenceModel(mesa.Model):
     def log_event(self, kind: str, target: str, detail: str) -> None:
         """Append to the events log."""
         self.events.append(
-            {"step": self.steps, "date": self.date, "kind": kind, "target": target,
-             "detail": detail}
+            {
+                "step": self.steps,
+                "date": self.date,
+                "kind": kind,
+                "target": target,
+                "detail": detail,
+            }
         )
 
     # -- the step ------------------------------------------------------------------------------
@@ -179,8 +195,12 @@ class InfluenceModel(mesa.Model):
         self._do(Ngo, "spend")
         self._do(Outlet, "operate")
         self.audience.step(
-            self.contacts, self.strength, self.host.stance, self.host.state_media_pull_per_year,
-            self.streams["exposure"], self.streams["peer"],
+            self.contacts,
+            self.strength,
+            self.host.stance,
+            self.host.state_media_pull_per_year,
+            self.streams["exposure"],
+            self.streams["peer"],
         )
         self._do(Intermediary, "record_delivery")
         self.agents_by_type[Funder].do("review")
@@ -224,17 +244,29 @@ class InfluenceModel(mesa.Model):
         self.datacollector.collect(self)
         means, shares = a.segment_means(a.opinion), a.segment_means(favourable)
         for n, seg in enumerate(a.segment_ids):
-            self.datacollector.add_table_row("segments", {
-                "step": self.steps, "date": self.current["date"], "segment": seg,
-                "opinion_mean": float(means[n]), "favourable_share": float(shares[n]),
-                "reach_share": float(a.reached_share[n]),
-            })
+            self.datacollector.add_table_row(
+                "segments",
+                {
+                    "step": self.steps,
+                    "date": self.current["date"],
+                    "segment": seg,
+                    "opinion_mean": float(means[n]),
+                    "favourable_share": float(shares[n]),
+                    "reach_share": float(a.reached_share[n]),
+                },
+            )
         for outlet in self.outlets_by_id.values():
             status = outlet.status if outlet.active or outlet.status != "open" else "not started"
-            self.datacollector.add_table_row("outlets", {
-                "step": self.steps, "date": self.current["date"], "outlet": outlet.spec.id,
-                "status": status, "reach_share": outlet.reach_share,
-            })
+            self.datacollector.add_table_row(
+                "outlets",
+                {
+                    "step": self.steps,
+                    "date": self.current["date"],
+                    "outlet": outlet.spec.id,
+                    "status": status,
+                    "reach_share": outlet.reach_share,
+                },
+            )
 
 
 def _label(text: str) -> str:

@@ -66,7 +66,9 @@ def format_path(parts: Sequence[str | int], raw: object) -> str:
             continue  # pydantic's tag of a tagged union: not a key of the document
         if isinstance(node, list) and isinstance(part, int):
             node = node[part] if 0 <= part < len(node) else None
-            label = node["id"] if isinstance(node, dict) and isinstance(node.get("id"), str) else part
+            label = (
+                node["id"] if isinstance(node, dict) and isinstance(node.get("id"), str) else part
+            )
             out += f"[{label}]"
             continue
         node = node.get(part) if isinstance(node, dict) else None

@@ -52,7 +52,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(str(path), [Problem("", f"not valid YAML: {where}{what}")]) from None
     if not isinstance(doc, dict):
         found = "an empty file" if doc is None else type(doc).__name__
-        raise ScenarioError(str(path), [Problem("", f"expected a mapping at top level, found {found}")])
+        raise ScenarioError(
+            str(path), [Problem("", f"expected a mapping at top level, found {found}")]
+        )
     return doc
 
 
@@ -86,9 +88,7 @@ def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
     return deep_merge(resolve_extends(base_path, (*_chain, path)), doc)
 
 
-def validate_document(
-    doc: dict[str, Any], source: str, *, check_memory: bool = True
-) -> Scenario:
+def validate_document(doc: dict[str, Any], source: str, *, check_memory: bool = True) -> Scenario:
     """Validate a raw document into a :class:`Scenario`.
 
     Args:
@@ -138,7 +138,9 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
 def estimated_bytes(scenario: Scenario) -> int:
     """Estimate peak memory of a run (the run and its counterfactual share the network)."""
     a = scenario.audience
-    return int(a.population * (a.network.mean_degree * _BYTES_PER_PERSON_PER_DEGREE + _BYTES_PER_PERSON))
+    return int(
+        a.population * (a.network.mean_degree * _BYTES_PER_PERSON_PER_DEGREE + _BYTES_PER_PERSON)
+    )
 
 
 def available_bytes() -> int:

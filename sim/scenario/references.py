@@ -91,9 +91,7 @@ def check_references(s: Scenario) -> list[Problem]:
             if g not in grantees
         ]
         if i.id not in funded:
-            problems.append(
-                Problem(f"intermediaries[{i.id}]", "no funder allocates money to it")
-            )
+            problems.append(Problem(f"intermediaries[{i.id}]", "no funder allocates money to it"))
     for a in s.activities:
         problems += _check_keys(f"activities[{a.id}].reach", "segment", a.reach, segments)
     for n in s.ngos:

@@ -115,7 +115,8 @@ class Funder(mesa.Agent):
                 self.belief[agent.spec.id] = truth
                 caught = agent.skim_rate > self.spec.audit_tolerance
                 m.log_event(
-                    "audit", agent.spec.id,
+                    "audit",
+                    agent.spec.id,
                     f"audit by {self.spec.id}: keeps {agent.skim_rate:.0%}, "
                     f"delivers {truth:.0%} of plan" + ("; replaced" if caught else ""),
                 )

@@ -53,7 +53,9 @@ class Ngo(mesa.Agent):
         """Keep a share of the grant, then spend the balance on allowed activities."""
         m = self.model
         incoming, self.received = self.received, 0
-        m.transfer(self.account, f"pocket:{self.account}", int(incoming * self.spec.skim_rate), "leak")
+        m.transfer(
+            self.account, f"pocket:{self.account}", int(incoming * self.spec.skim_rate), "leak"
+        )
         self.delivered = 0.0
         allowed = [a for a in self.spec.activities if not m.host.is_banned(a, m.date)]
         balance = m.ledger.balance(self.account)
@@ -64,8 +66,12 @@ class Ngo(mesa.Agent):
         for activity_id, cents in zip(allowed, split_cents(balance, weights), strict=True):
             activity = m.activities_by_id[activity_id]
             for_show = activity.for_show or not self.spec.genuine
-            m.transfer(self.account, f"activity:{activity_id}", cents,
-                       "for_show" if for_show else "substantive")
+            m.transfer(
+                self.account,
+                f"activity:{activity_id}",
+                cents,
+                "for_show" if for_show else "substantive",
+            )
             events = cents / (activity.cost_usd * 100)
             persuasion = activity.persuasion if self.spec.genuine else 0.0
             for segment, people in activity.reach.items():

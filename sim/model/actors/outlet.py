@@ -41,7 +41,8 @@ class Outlet(mesa.Agent):
         self.delivered = 0.0
         self.cost_per_step = round(spec.running_cost_usd_per_year * 100 * model.years)
         self.people = {
-            seg: share * model.audience.real_sizes[model.segment_index[seg]]
+            seg: share
+            * model.audience.real_sizes[model.segment_index[seg]]
             * model.language_share(seg, spec.language)
             for seg, share in spec.reach.items()
         }
@@ -58,7 +59,9 @@ class Outlet(mesa.Agent):
         """Keep a share of the grant, pay this step's running costs, reach the audience."""
         m = self.model
         incoming, self.received = self.received, 0
-        m.transfer(self.account, f"pocket:{self.account}", int(incoming * self.spec.skim_rate), "leak")
+        m.transfer(
+            self.account, f"pocket:{self.account}", int(incoming * self.spec.skim_rate), "leak"
+        )
         self.delivered = self.reach_share = 0.0
         if not self.active:
             return
