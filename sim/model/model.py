@@ -175,7 +175,7 @@ class InfluenceModel(mesa.Model):
         self.events.append(
             {
                 "step": self.steps,
-                "date": self.date,
+                "date": self.date.isoformat(),
                 "kind": kind,
                 "target": target,
                 "detail": detail,

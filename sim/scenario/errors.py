@@ -62,6 +62,8 @@ def format_path(parts: Sequence[str | int], raw: object) -> str:
     out = ""
     node = raw
     for part in parts:
+        if part == "[key]":
+            continue  # pydantic's marker of a mapping key (the key itself is the previous part)
         if isinstance(node, dict) and part not in node and node.get("type") == part:
             continue  # pydantic's tag of a tagged union: not a key of the document
         if isinstance(node, list) and isinstance(part, int):

@@ -7,6 +7,7 @@ nothing here writes files or allocates the population.
 from __future__ import annotations
 
 import os
+import re
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,45 @@ from sim.scenario.schema import Scenario
 #: Bytes of memory one simulated person costs, per unit of mean degree and fixed.
 _BYTES_PER_PERSON_PER_DEGREE = 24
 _BYTES_PER_PERSON = 400
+
+
+class _SafeUniqueLoader(yaml.SafeLoader):
+    """The safe loader (no object construction from tags) refusing duplicate mapping keys.
+
+    Plain PyYAML keeps the last of two equal keys silently, so a value stated twice
+    would quietly lose one of them.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # '<<' merge keys may legitimately be overridden
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # unhashable: the base constructor reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"duplicate key '{key}'",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> Problem:
+    """Describe a YAML error with its line and column (and where the enclosing part began)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark and (not mark or context_mark.line != mark.line):
+        what += f" ({context} started at line {context_mark.line + 1})"
+    return Problem("", f"not valid YAML: {where}{what}")
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -44,12 +84,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ScenarioError(str(path), [Problem("", "file is not UTF-8 text")]) from None
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_SafeUniqueLoader)  # a SafeLoader: builds no objects
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(str(path), [Problem("", f"not valid YAML: {where}{what}")]) from None
+        raise ScenarioError(str(path), [_yaml_problem(exc)]) from None
     if not isinstance(doc, dict):
         found = "an empty file" if doc is None else type(doc).__name__
         raise ScenarioError(
@@ -71,8 +108,8 @@ def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
     Raises:
         ScenarioError: On a missing base, or a cycle of ``extends``.
     """
-    path = path.resolve()
-    if path in _chain:
+    # Messages name files as the user wrote them; cycles are detected on resolved paths.
+    if path.resolve() in {p.resolve() for p in _chain}:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(str(_chain[0]), [Problem("extends", f"cycle of extends: {cycle}")])
     doc = read_yaml(path)
@@ -173,17 +210,34 @@ def check_size(scenario: Scenario) -> list[Problem]:
 def _problem_from(err: dict[str, Any], doc: dict[str, Any]) -> Problem:
     loc = list(err["loc"])
     path = format_path(loc, doc)
-    if err["type"] == "extra_forbidden":
+    kind = err["type"]
+    if kind == "extra_forbidden":
         fields = _fields_at(loc[:-1], doc)
         return Problem(path, f"unknown field '{loc[-1]}'{did_you_mean(str(loc[-1]), fields)}")
-    if err["type"] == "missing":
+    if kind == "missing":
         return Problem(path, "required field is missing")
-    found = err.get("input")
-    shown = repr(found) if not isinstance(found, dict | list) else type(found).__name__
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        # A tagged union (shocks): name the tag field itself and the tags allowed.
+        ctx = err.get("ctx", {})
+        field = ctx.get("discriminator", "'type'").strip("'")
+        tags = re.findall(r"'([^']*)'", ctx.get("expected_tags", ""))
+        expected = f"expected one of {', '.join(tags)}" if tags else "expected a known type"
+        if kind == "union_tag_not_found":
+            return Problem(f"{path}.{field}", f"required field is missing; {expected}")
+        tag = str(ctx.get("tag", ""))
+        hint = did_you_mean(tag, tags)
+        return Problem(f"{path}.{field}", f"unknown {field} '{tag}'{hint}; {expected}")
     msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "union_tag_invalid":
+    if loc and loc[-1] == "[key]":
+        msg = f"invalid key: {msg}"
+    if "input" not in err:
         return Problem(path, msg)
-    return Problem(path, f"{msg}; found {shown}" if "input" in err else msg)
+    found = err["input"]
+    if isinstance(found, dict | list):
+        if kind == "value_error":
+            return Problem(path, msg)  # a check on a whole object: its type says nothing
+        return Problem(path, f"{msg}; found a {type(found).__name__}")
+    return Problem(path, f"{msg}; found {found!r}")
 
 
 def _fields_at(loc: list[Any], doc: dict[str, Any]) -> list[str]:

@@ -339,9 +339,11 @@ class AudienceSpec(_Strict):
         default=0.2, description="Opinion above which a person counts as favourable."
     )
     segments: list[SegmentSpec] = Field(min_length=1, description="Audience segments.")
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    peer: PeerSpec = Field(default_factory=PeerSpec)
-    exposure: ExposureSpec = Field(default_factory=ExposureSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec, description="Social network.")
+    peer: PeerSpec = Field(default_factory=PeerSpec, description="Peer influence.")
+    exposure: ExposureSpec = Field(
+        default_factory=ExposureSpec, description="How funded messages move opinions."
+    )
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> AudienceSpec:
@@ -393,9 +395,9 @@ class HostPolicyChange(_Shock):
     """A change in the host state's controls or stance (unset fields stay)."""
 
     type: Literal["host_policy"]
-    media_control: Share | None = None
-    ngo_restriction: Share | None = None
-    stance: Opinion | None = None
+    media_control: Share | None = Field(default=None, description="New media control.")
+    ngo_restriction: Share | None = Field(default=None, description="New NGO restriction.")
+    stance: Opinion | None = Field(default=None, description="New official stance.")
 
 
 class BudgetChange(_Shock):
@@ -470,12 +472,20 @@ class Scenario(_Strict):
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(
         default=0, description="Default random seed (the CLI's --seed overrides it)."
     )
-    time: TimeSpec
-    funders: list[FunderSpec] = Field(min_length=1)
-    intermediaries: list[IntermediarySpec] = Field(min_length=1)
-    activities: list[ActivitySpec] = Field(default_factory=list)
-    ngos: list[NgoSpec] = Field(default_factory=list)
-    outlets: list[OutletSpec] = Field(default_factory=list)
-    host_state: HostStateSpec = Field(default_factory=HostStateSpec)
-    audience: AudienceSpec
-    shocks: list[Shock] = Field(default_factory=list)
+    time: TimeSpec = Field(description="Simulated period and step length.")
+    funders: list[FunderSpec] = Field(min_length=1, description="Who pays.")
+    intermediaries: list[IntermediarySpec] = Field(
+        min_length=1, description="Curators and leaders between funders and grantees."
+    )
+    activities: list[ActivitySpec] = Field(
+        default_factory=list, description="Catalogue of activity types NGOs can run."
+    )
+    ngos: list[NgoSpec] = Field(default_factory=list, description="NGOs receiving grants.")
+    outlets: list[OutletSpec] = Field(default_factory=list, description="Funded media outlets.")
+    host_state: HostStateSpec = Field(
+        default_factory=HostStateSpec, description="The host government's controls and stance."
+    )
+    audience: AudienceSpec = Field(description="The population and how opinions move.")
+    shocks: list[Shock] = Field(
+        default_factory=list, description="Dated events; each item's 'type' picks its kind."
+    )
