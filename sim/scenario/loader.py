@@ -167,6 +167,8 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
     path = Path(path)
     doc = resolve_extends(path)
     problems = [p for text in overrides for p in apply_override(doc, text)]
+    if "extends" in doc:  # only an override can put it back: it would be silently ignored
+        problems.append(Problem("--set extends", "extends is only read from the file itself"))
     if problems:
         raise ScenarioError(str(path), problems)
     return validate_document(doc, str(path))

@@ -36,9 +36,12 @@ def deep_merge(base: Any, over: Any) -> Any:
         The merged document.
     """
     if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        # Copy what is not overridden too: the result shares nothing with the inputs,
+        # so overrides applied to it later cannot reach back into a base document.
+        out = {
+            k: deep_merge(v, over[k]) if k in over else copy.deepcopy(v) for k, v in base.items()
+        }
+        out.update({k: copy.deepcopy(v) for k, v in over.items() if k not in base})
         return out
     if _is_id_list(base) and _is_id_list(over) and over:
         merged = [copy.deepcopy(item) for item in base]
@@ -105,9 +108,13 @@ def apply_override(doc: dict[str, Any], assignment: str) -> list[Problem]:
         return [Problem("--set", f"expected PATH=VALUE, found '{assignment}'")]
     try:
         tokens = parse_path(path)
+    except ValueError as exc:
+        return [Problem(f"--set {path}", str(exc))]
+    try:
         value = yaml.safe_load(text) if text.strip() else ""
-    except (ValueError, yaml.YAMLError) as exc:
-        return [Problem(f"--set {path}", str(exc).splitlines()[0])]
+    except yaml.YAMLError as exc:
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return [Problem(f"--set {path}", f"value '{text.strip()}' is not valid YAML: {what}")]
     problems: list[Problem] = []
     _assign(doc, tokens, value, path, problems)
     return problems
@@ -126,8 +133,19 @@ def _assign(node: Any, tokens: list, value: Any, path: str, problems: list[Probl
             else:
                 node[n] = copy.deepcopy(value)
         return
+    if isinstance(node, list):
+        problems.append(
+            Problem(
+                f"--set {path}",
+                f"cannot find '{head}' in a list: select items with [id], [index] or [*] first",
+            )
+        )
+        return
     if not isinstance(node, dict):
-        problems.append(Problem(f"--set {path}", f"cannot find '{head}': parent is not a mapping"))
+        found = type(node).__name__ if node is not None else "nothing"
+        problems.append(
+            Problem(f"--set {path}", f"cannot find '{head}': parent is not a mapping ({found})")
+        )
         return
     if not rest:
         node[head] = copy.deepcopy(value)
@@ -148,8 +166,13 @@ def _select(items: list, selector: str, path: str, problems: list[Problem]) -> l
     ids = [i.get("id") for i in items if isinstance(i, dict)]
     if selector in ids:
         return [ids.index(selector)]
-    if selector.isdigit() and int(selector) < len(items):
-        return [int(selector)]
+    if selector.isdigit():
+        if int(selector) < len(items):
+            return [int(selector)]
+        problems.append(
+            Problem(f"--set {path}", f"no item [{selector}]: the list has {len(items)} item(s)")
+        )
+        return []
     hint = did_you_mean(selector, [i for i in ids if isinstance(i, str)])
     problems.append(Problem(f"--set {path}", f"no item with id '{selector}'{hint}"))
     return []
