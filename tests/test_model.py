@@ -226,3 +226,10 @@ def test_shocks_and_audits_are_logged_in_order(small):
     assert "good news" in shocks["detail"].iloc[0]
     assert (events["kind"] == "audit").any()
     assert list(events["step"]) == sorted(events["step"])
+
+
+def test_mesa_deprecations_are_errors_in_the_test_suite():
+    import mesa
+
+    with pytest.raises((DeprecationWarning, FutureWarning)):
+        mesa.Model(seed=1)  # the deprecated spelling of Model(rng=...)

@@ -20,7 +20,6 @@ import numpy as np
 KINDS = {
     "disbursement": "funder pays an intermediary (money enters the books)",
     "grant": "intermediary pays an NGO or outlet",
-    "handover": "a replaced intermediary's balance passes to its successor",
     "leak": "kept by the payer's people (skimmed, stolen)",
     "for_show": "spent on an event done for the report",
     "substantive": "spent on substantive work or an outlet's operations",

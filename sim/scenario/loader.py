@@ -7,7 +7,6 @@ nothing here writes files or allocates the population.
 from __future__ import annotations
 
 import os
-import re
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -222,7 +221,7 @@ def _problem_from(err: dict[str, Any], doc: dict[str, Any]) -> Problem:
         # A tagged union (shocks): name the tag field itself and the tags allowed.
         ctx = err.get("ctx", {})
         field = ctx.get("discriminator", "'type'").strip("'")
-        tags = re.findall(r"'([^']*)'", ctx.get("expected_tags", ""))
+        tags = [t for t in map(_tag_of, _models_at(loc, doc)) if t is not None]
         expected = f"expected one of {', '.join(tags)}" if tags else "expected a known type"
         if kind == "union_tag_not_found":
             return Problem(f"{path}.{field}", f"required field is missing; {expected}")
@@ -244,6 +243,12 @@ def _problem_from(err: dict[str, Any], doc: dict[str, Any]) -> Problem:
 
 def _fields_at(loc: list[Any], doc: dict[str, Any]) -> list[str]:
     """Field names allowed at a location, for 'did you mean' hints."""
+    candidates = _models_at(loc, doc)
+    return list(candidates[0].model_fields) if len(candidates) == 1 else []
+
+
+def _models_at(loc: list[Any], doc: dict[str, Any]) -> list[type[BaseModel]]:
+    """The schema classes an object at a location may be (several for a tagged union)."""
     candidates: list[type[BaseModel]] = [Scenario]
     node: Any = doc
     for part in loc:
@@ -258,7 +263,7 @@ def _fields_at(loc: list[Any], doc: dict[str, Any]) -> list[str]:
             return []
         candidates = _models_in(candidates[0].model_fields[part].annotation)
         node = node.get(part) if isinstance(node, dict) else None
-    return list(candidates[0].model_fields) if len(candidates) == 1 else []
+    return candidates
 
 
 def _tag_of(cls: type[BaseModel]) -> str | None:

@@ -14,7 +14,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Id = Annotated[
     str,
@@ -45,11 +45,13 @@ class TimeSpec(_Strict):
         default="month", description="Length of one step: 'week' (7 days) or 'month'."
     )
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> TimeSpec:
-        if self.end <= self.start:
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError(f"end ({end}) must be after start ({start})")
+        return end
 
 
 class BudgetSpec(_Strict):
@@ -107,7 +109,8 @@ class FunderSpec(_Strict):
     )
     belief_learning_rate: Share = Field(
         default=0.1,
-        description="Exponential-smoothing weight of each new report (or audit) in the belief.",
+        description="Exponential-smoothing weight of each new report in the belief "
+        "(an audit replaces the belief with what it found).",
     )
     assumed_shift_per_contact: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         default=0.002,
@@ -208,7 +211,8 @@ class OutletSpec(_Strict):
         default="russian", description="Broadcast language (matched to segment languages)."
     )
     reach: dict[str, Share] = Field(
-        description="Segment id -> share of the segment reached per step at full capacity."
+        description="Segment id -> share of the segment reached per month at full capacity "
+        "(contacts scale with the step length)."
     )
     credibility: Share = Field(default=0.5, description="Source credibility.")
     persuasion: Share = Field(default=0.3, description="Persuasive strength of one contact.")
@@ -272,7 +276,9 @@ class NetworkSpec(_Strict):
         default=10.0, description="Mean number of contacts per person."
     )
     homophily: Share = Field(
-        default=0.7, description="Probability that a tie stays within one's own segment."
+        default=0.7,
+        description="Probability that a tie's partner is drawn from one's own segment "
+        "(otherwise from everyone, own segment included).",
     )
     rewiring: Share = Field(default=0.1, description="Rewiring probability ('small_world').")
 
@@ -292,7 +298,8 @@ class PeerSpec(_Strict):
         default=0.2, description="Deffuant convergence parameter mu."
     )
     interactions_per_year: Annotated[float, Field(ge=0.0, le=10000.0)] = Field(
-        default=12.0, description="Peer interactions per person per year."
+        default=12.0,
+        description="Peer encounters drawn per person per year (each involves two people).",
     )
 
 
@@ -345,12 +352,13 @@ class AudienceSpec(_Strict):
         default_factory=ExposureSpec, description="How funded messages move opinions."
     )
 
-    @model_validator(mode="after")
-    def _shares_sum_to_one(self) -> AudienceSpec:
-        total = sum(s.share for s in self.segments)
+    @field_validator("segments")
+    @classmethod
+    def _shares_sum_to_one(cls, segments: list[SegmentSpec]) -> list[SegmentSpec]:
+        total = sum(s.share for s in segments)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"segment shares must sum to 1, found {total:.6g}")
-        return self
+        return segments
 
 
 class _Shock(_Strict):

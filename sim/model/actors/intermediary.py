@@ -35,7 +35,8 @@ class Intermediary(mesa.Agent):
     The share kept follows Becker's economics of crime: it falls with integrity and
     with the perceived audit risk, ``(1 - integrity) / (1 + deterrence * p_audit)``.
     The rest goes to grantees in proportion to their loyalty (kickbacks) or their
-    capability. The report upward claims that everything was spent as planned.
+    capability. The report upward claims that everything was spent as planned and
+    inflates the result: claimed contacts = planned contacts x (1 + report_inflation).
 
     Attributes:
         spec: The scenario's intermediary entry.

@@ -18,8 +18,9 @@ class Outlet(mesa.Agent):
     Each step it keeps ``skim_rate`` of the new grant and pays its running costs for
     the step from its balance. Its capacity is the self-funded part
     ``1 - funder_dependence`` plus the funded part in proportion to the running
-    costs it could pay. Reach per segment is then cut by restrictions, by the host
-    state's media control and by the share of the segment following its language.
+    costs it could pay. Reach per segment (given per month, scaled to the step length)
+    is then cut by restrictions, by the host state's media control and by the share of
+    the segment following its language.
 
     Attributes:
         spec: The scenario's outlet entry.
@@ -40,8 +41,10 @@ class Outlet(mesa.Agent):
         self.reach_share = 0.0
         self.delivered = 0.0
         self.cost_per_step = round(spec.running_cost_usd_per_year * 100 * model.years)
+        months = model.years * 12
         self.people = {
             seg: share
+            * months
             * model.audience.real_sizes[model.segment_index[seg]]
             * model.language_share(seg, spec.language)
             for seg, share in spec.reach.items()
