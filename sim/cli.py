@@ -78,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         delay=2.0,
         file=sys.stderr,
         dynamic_ncols=True,
+        mininterval=0.2 if sys.stderr.isatty() else 15.0,  # logs get a line now and then
     ) as bar:
         result = simulate(scenario, seed, progress=bar.update)
     folder = write_run(result, out, source=args.scenario)

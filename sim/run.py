@@ -13,27 +13,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sim.model.ledger import MoneySummary
-from sim.model.model import InfluenceModel
+from sim.model.model import MODEL_COLUMNS, InfluenceModel
 from sim.scenario.schema import Scenario
 
-#: Columns of trajectories.csv, in order.
+#: Columns of trajectories.csv, in order: the model's, with the counterfactual's beside them.
 TRAJECTORY_COLUMNS = (
-    "step",
-    "date",
-    "opinion_mean",
-    "favourable_share",
+    *MODEL_COLUMNS[:4],
     "counterfactual_opinion_mean",
     "counterfactual_favourable_share",
     "attributable_opinion",
     "attributable_favourable_share",
-    "reported_influence",
-    "reach_share",
-    "disbursed_usd",
-    "leaked_usd",
-    "for_show_usd",
-    "substantive_usd",
-    "activity_usd",
-    "unspent_usd",
+    *MODEL_COLUMNS[4:],
 )
 
 

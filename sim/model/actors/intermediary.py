@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa
-
+from sim.model.actors.holder import MoneyHolder
 from sim.model.ledger import split_cents
 from sim.scenario.schema import GranteeChoice, IntermediarySpec
 
@@ -29,7 +28,7 @@ class Report:
     delivered: float = 0.0
 
 
-class Intermediary(mesa.Agent):
+class Intermediary(MoneyHolder):
     """A curator or compatriot-organisation leader between a funder and grantees.
 
     The share kept follows Becker's economics of crime: it falls with integrity and
@@ -47,11 +46,9 @@ class Intermediary(mesa.Agent):
     """
 
     def __init__(self, model: InfluenceModel, spec: IntermediarySpec) -> None:
-        super().__init__(model)
+        super().__init__(model, "intermediary", spec.id)
         self.spec = spec
-        self.account = f"intermediary:{spec.id}"
         self.integrity = spec.integrity
-        self.received = 0
         self.last_report = Report()
         self.replacements = 0
 
@@ -77,8 +74,7 @@ class Intermediary(mesa.Agent):
     def distribute(self) -> None:
         """Keep a share of this step's money, grant the rest, and write the report."""
         m = self.model
-        incoming, self.received = self.received, 0
-        m.transfer(self.account, f"pocket:{self.account}", int(incoming * self.skim_rate), "leak")
+        incoming = self.take_incoming(self.skim_rate)
         grantees = [g for g in m.grantees_of(self) if g.active]
         balance = m.ledger.balance(self.account)
         if not grantees or balance == 0:

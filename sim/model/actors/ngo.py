@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
-
+from sim.model.actors.holder import MoneyHolder
 from sim.model.ledger import split_cents
 from sim.scenario.schema import NgoSpec
 
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
 
 
-class Ngo(mesa.Agent):
+class Ngo(MoneyHolder):
     """A local NGO or compatriot organisation.
 
     Each step it keeps ``skim_rate`` of the new grant, then spends its whole balance
@@ -30,10 +29,8 @@ class Ngo(mesa.Agent):
     """
 
     def __init__(self, model: InfluenceModel, spec: NgoSpec) -> None:
-        super().__init__(model)
+        super().__init__(model, "ngo", spec.id)
         self.spec = spec
-        self.account = f"ngo:{spec.id}"
-        self.received = 0
         self.detained = False
         self.delivered = 0.0
         catalogue = model.activities_by_id
@@ -52,10 +49,7 @@ class Ngo(mesa.Agent):
     def spend(self) -> None:
         """Keep a share of the grant, then spend the balance on allowed activities."""
         m = self.model
-        incoming, self.received = self.received, 0
-        m.transfer(
-            self.account, f"pocket:{self.account}", int(incoming * self.spec.skim_rate), "leak"
-        )
+        self.take_incoming(self.spec.skim_rate)
         self.delivered = 0.0
         allowed = [a for a in self.spec.activities if not m.host.is_banned(a, m.date)]
         balance = m.ledger.balance(self.account)

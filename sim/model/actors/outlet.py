@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
-
+from sim.model.actors.holder import MoneyHolder
 from sim.scenario.schema import OutletSpec
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
 
 
-class Outlet(mesa.Agent):
+class Outlet(MoneyHolder):
     """A media outlet such as Sputnik Azerbaijan.
 
     Each step it keeps ``skim_rate`` of the new grant and pays its running costs for
@@ -32,10 +31,8 @@ class Outlet(mesa.Agent):
     """
 
     def __init__(self, model: InfluenceModel, spec: OutletSpec) -> None:
-        super().__init__(model)
+        super().__init__(model, "outlet", spec.id)
         self.spec = spec
-        self.account = f"outlet:{spec.id}"
-        self.received = 0
         self.status = "open"
         self.restriction = 1.0
         self.reach_share = 0.0
@@ -61,10 +58,7 @@ class Outlet(mesa.Agent):
     def operate(self) -> None:
         """Keep a share of the grant, pay this step's running costs, reach the audience."""
         m = self.model
-        incoming, self.received = self.received, 0
-        m.transfer(
-            self.account, f"pocket:{self.account}", int(incoming * self.spec.skim_rate), "leak"
-        )
+        self.take_incoming(self.spec.skim_rate)
         self.delivered = self.reach_share = 0.0
         if not self.active:
             return
