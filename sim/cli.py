@@ -98,8 +98,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{last['attributable_opinion']:+.4f}; "
         f"reported to the funder {last['reported_influence']:+.3f}"
     )
-    print(f"results: {folder}")
+    print(f"results: {_shown(folder)}")
     return 0
+
+
+def _shown(path: Path) -> Path:
+    """The path relative to the working directory when it lies below it."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
