@@ -73,6 +73,13 @@ class Audience:
         sizes = split_cents(n, [s.share for s in spec.segments])
         self.segment_of = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         self.segment_sizes = np.asarray(sizes, dtype=np.int64)
+        # People are stored segment by segment (``segment_of`` is sorted), so segment k is
+        # the slice ``_slices[k]``: per-segment work uses slices, not bincount or fancy
+        # indexing over all N people (several times faster at 10^6 people).
+        self._slices = [
+            slice(int(a), int(b))
+            for a, b in zip(np.cumsum([0, *sizes[:-1]]), np.cumsum(sizes), strict=True)
+        ]
         self.real_sizes = np.array([s.share * spec.real_population for s in spec.segments])
         means = np.array([s.opinion_mean for s in spec.segments])[self.segment_of]
         sds = np.array([s.opinion_sd for s in spec.segments])[self.segment_of]
@@ -143,27 +150,47 @@ class Audience:
             * mean_strength
         )
         u = rng_exposure.random(self.size)
-        reached = u < p_reached[self.segment_of]
-        self.reached_share = (
-            np.bincount(self.segment_of, weights=reached, minlength=len(contacts))
-            / self.segment_sizes
-        )
+        reached = np.empty(self.size, dtype=bool)
+        counts = np.empty(len(contacts))
         self.stock *= r.decay
-        self.stock += reached * dose[self.segment_of]
+        for k, seg in enumerate(self._slices):
+            np.less(u[seg], p_reached[k], out=reached[seg])
+            counts[k] = np.count_nonzero(reached[seg])
+            if dose[k] != 0.0:
+                stock = self.stock[seg]  # a view: updated in place
+                stock += reached[seg] * dose[k]
+        self.reached_share = counts / self.segment_sizes
 
+        # The same arithmetic as the textbook expressions in the comments, in the same
+        # order (so bit-identical results), with fewer N-sized temporaries.
         x = self.opinion
         if self.stock.any():
-            sh = self.stock**ex.hill_exponent
-            pull = sh / (sh + ex.half_saturation**ex.hill_exponent)
-            distance = MESSAGE_TARGET - x
-            direction = np.where(
-                np.abs(distance) <= ex.latitude, distance, -ex.backlash * np.sign(distance)
-            )
-            x = x + r.effect * self.susceptibility * pull * direction
-        x = x + r.relax * (self.predisposition - x)
+            # pull = sh / (sh + K**h) with sh = stock**h
+            pull = self.stock**ex.hill_exponent
+            denom = pull + ex.half_saturation**ex.hill_exponent
+            pull /= denom
+            # direction = where(|d| <= latitude, d, -backlash * sign(d)) with d = 1 - x
+            direction = MESSAGE_TARGET - x
+            far = np.abs(direction) > ex.latitude
+            direction[far] = -ex.backlash * np.sign(direction[far])
+            # x = x + effect * susceptibility * pull * direction
+            t = np.multiply(self.susceptibility, r.effect)
+            t *= pull
+            t *= direction
+            t += x
+            x = t
+        # x = x + relax * (predisposition - x)
+        t = self.predisposition - x
+        t *= r.relax
+        t += x
+        x = t
         state = per_step(state_pull_per_year, self.years)
         if state:
-            x = x + state * (stance - x)
+            # x = x + state * (stance - x)
+            t = stance - x
+            t *= state
+            t += x
+            x = t
         peer = self.spec.peer
         if peer.rule == "deffuant":
             x = deffuant_step(
@@ -171,7 +198,8 @@ class Audience:
             )
         elif peer.rule == "voter":
             x = voter_step(x, self.indptr, self.indices, r.pairs, rng_peer)
-        self.opinion = np.clip(x, -1.0, 1.0)
+        # x is a fresh array here (never self.opinion), so it can be clipped in place.
+        self.opinion = np.clip(x, -1.0, 1.0, out=x)
 
     def shift(self, segments: list[int], delta: float) -> None:
         """Shift opinions and predispositions of the given segments by ``delta``."""
@@ -181,5 +209,8 @@ class Audience:
 
     def segment_means(self, values: np.ndarray) -> np.ndarray:
         """Mean of a per-person array within each segment."""
-        sums = np.bincount(self.segment_of, weights=values, minlength=len(self.segment_sizes))
+        if values.dtype == bool:
+            sums = np.array([np.count_nonzero(values[seg]) for seg in self._slices], dtype=float)
+        else:
+            sums = np.array([values[seg].sum() for seg in self._slices], dtype=float)
         return sums / self.segment_sizes
