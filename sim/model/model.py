@@ -7,6 +7,7 @@ the step order is written down here, once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -208,7 +209,7 @@ class InfluenceModel(mesa.Model):
         if self.steps >= self.n_steps:
             self.running = False
 
-    def run(self, progress: object | None = None) -> None:
+    def run(self, progress: Callable[[int], object] | None = None) -> None:
         """Run every step; call ``progress(1)`` after each one when given."""
         while self.running:
             self.step()
