@@ -1,6 +1,7 @@
 """Command-line interface: a thin layer over the public functions in :mod:`sim`.
 
-Exit status: 0 success, 2 bad input (scenario, arguments), 1 anything else.
+Exit status: 0 success, 2 bad input (scenario, arguments, a folder that is not a
+result, no browser for --images), 1 anything else.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.dashboards.compare import classify, default_out, run_comparison
+from sim.dashboards.images import BrowserNotFoundError, require_browser
+from sim.dashboards.load import NotAResultError
+from sim.dashboards.report import (
+    render_any,
+    render_comparison_folder,
+    render_run,
+    update_index,
+)
 from sim.model.clock import step_dates
 from sim.model.ledger import BooksUnbalancedError
 from sim.output import write_run
@@ -20,6 +30,10 @@ from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 RESULTS_DIR = Path("results")
+
+
+class UsageError(ValueError):
+    """A command-line argument that argparse cannot check by itself."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,7 +47,36 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--seed", type=int, help="root random seed (default: the scenario's seed)")
     run.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/<scenario>-seed<N>)")
+    run.add_argument("--no-dashboard", action="store_true", help="do not write dashboard.html")
+    _add_images(run)
     _add_set(run)
+
+    rep = sub.add_parser(
+        "report", help="re-render the dashboard of a saved run or comparison folder"
+    )
+    rep.add_argument("folder", metavar="RESULT_DIR", help="a run's or a comparison's folder")
+    _add_images(rep)
+
+    cmp_ = sub.add_parser(
+        "compare",
+        help="run scenarios N times each and compare them on one page",
+        description="Run each scenario file N times (the same seeds for every file) or load "
+        "saved run folders, then write one comparison page. The first is the baseline.",
+    )
+    cmp_.add_argument(
+        "inputs", nargs="+", metavar="SCENARIO_OR_RESULT_DIR", help="scenario files or run folders"
+    )
+    cmp_.add_argument(
+        "--replicates", type=int, default=10, help="runs per scenario file (default: 10)"
+    )
+    cmp_.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/compare-<a>-vs-<b>)")
+    cmp_.add_argument(
+        "--seed",
+        type=int,
+        help="first seed; replicates use seed, seed+1, ... (default: the first scenario's)",
+    )
+    _add_images(cmp_)
+    _add_set(cmp_)
 
     val = sub.add_parser("validate", help="check a scenario file without running it")
     val.add_argument("scenario", help="scenario YAML file")
@@ -55,6 +98,14 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_images(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--images",
+        action="store_true",
+        help="also save every figure as PNG and SVG under images/ (needs Chromium)",
+    )
+
+
 def _describe(s: Scenario) -> str:
     dates = step_dates(s.time)
     return (
@@ -67,6 +118,8 @@ def _describe(s: Scenario) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its results folder."""
+    if args.images:
+        require_browser()  # fail before the run, not after
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"{Path(args.scenario).stem}-seed{seed}"
@@ -99,7 +152,63 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"reported to the funder {last['reported_influence']:+.3f}"
     )
     print(f"results: {_shown(folder)}")
+    written = render_run(folder, page=not args.no_dashboard, images=args.images)
+    _print_written(written, folder)
+    _index(folder)
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Re-render the page (and images) of a saved run or comparison."""
+    if args.images:
+        require_browser()
+    folder = Path(args.folder)
+    written = render_any(folder, images=args.images)
+    _print_written(written, folder)
+    _index(folder)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run or load several scenarios and write the comparison page."""
+    if args.replicates < 1:
+        raise UsageError(f"--replicates must be at least 1, got {args.replicates}")
+    if args.images:
+        require_browser()
+    inputs = classify(args.inputs)
+    out = Path(args.out) if args.out else default_out(inputs, RESULTS_DIR)
+    runs = sum(1 if i.is_result else args.replicates for i in inputs)
+    with tqdm(
+        total=runs,
+        desc="runs",
+        unit="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        mininterval=0.2 if sys.stderr.isatty() else 15.0,
+    ) as bar:
+        folder = run_comparison(
+            args.inputs, out, args.replicates, args.seed, args.overrides, progress=bar.update
+        )
+    print(f"compared {len(inputs)} scenario(s), {runs} run(s): {_shown(folder)}")
+    written = render_comparison_folder(folder, images=args.images)
+    _print_written(written, folder)
+    _index(folder)
+    return 0
+
+
+def _print_written(written: list[Path], folder: Path) -> None:
+    pages = [p for p in written if p.suffix == ".html"]
+    images = [p for p in written if p.suffix != ".html"]
+    for p in pages:
+        print(f"page: {_shown(p.resolve())}")
+    if images:
+        print(f"images: {len(images)} files in {_shown((folder / 'images').resolve())}")
+
+
+def _index(folder: Path) -> None:
+    index = update_index(folder, RESULTS_DIR)
+    if index is not None:
+        print(f"index: {_shown(index)}")
 
 
 def _shown(path: Path) -> Path:
@@ -122,7 +231,13 @@ def cmd_schema(_: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema}
+COMMANDS = {
+    "run": cmd_run,
+    "report": cmd_report,
+    "compare": cmd_compare,
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
+        return 2
+    except (NotAResultError, UsageError, BrowserNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except BooksUnbalancedError as exc:
         print(f"error: the books do not balance, results not written: {exc}", file=sys.stderr)

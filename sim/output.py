@@ -26,7 +26,18 @@ TABLES = ("trajectories", "segments", "outlets", "ledger", "events")
 MANIFEST = "manifest.json"
 #: Floats are written with 12 significant digits: stable bytes for the same seed.
 FLOAT_FORMAT = "%.12g"
-_PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pydantic", "networkx", "influence-sim")
+_PACKAGES = (
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "networkx",
+    "plotly",
+    "kaleido",
+    "influence-sim",
+)
 
 
 def versions() -> dict[str, str]:
@@ -102,6 +113,7 @@ def write_run(
     target = Path(out_dir).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are meant to be shared
     try:
         for name in TABLES:
             table: pd.DataFrame = getattr(result, name)
@@ -117,6 +129,13 @@ def write_run(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,20 @@ def make_scenario(changes: dict[str, Any] | None = None) -> Scenario:
 @pytest.fixture
 def small() -> Scenario:
     return make_scenario()
+
+
+def require_browser() -> str:
+    """The Chromium for browser tests and static images.
+
+    Skips the test when there is none, except in CI (``CI`` set), where it fails:
+    CI installs Debian's chromium, so a missing browser there is a broken setup.
+    """
+    from sim.dashboards.images import find_browser
+
+    found = find_browser()
+    if found:
+        return found
+    message = "no Chromium found (Debian: apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(message + "; CI must run the browser tests")
+    pytest.skip(message)

@@ -19,6 +19,7 @@ EXPECTED_FILES = {
     "ledger.csv",
     "events.csv",
     "manifest.json",
+    "dashboard.html",  # the run's dashboard, written beside its outputs
 }
 
 

@@ -1,0 +1,195 @@
+"""Run (or load) several scenarios N times each and save them as a comparison folder.
+
+Layout of a comparison folder::
+
+    OUT/comparison.json                   what was compared, seeds, run folders
+    OUT/runs/<label>/seed-<n>/            one run folder per replicate (write_run)
+    OUT/comparison.html                   the page (written by compare_dashboard)
+
+Every scenario is run with the same seeds (``root``, ``root + 1``, ...), so the
+replicates of two scenarios share their random numbers seed by seed (common random
+numbers) and their differences are sharper than independent runs would give. A result
+folder given instead of a scenario file is copied in as a single replicate. The
+folder is built beside its target and renamed into place at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.dashboards.load import COMPARISON_FILE, NotAResultError, is_comparison_folder, load_run
+from sim.output import MANIFEST, TABLES, write_run
+from sim.run import simulate
+from sim.scenario import load_scenario
+
+#: Seeds are kept inside the scenario format's range.
+_SEED_LIMIT = 2**63
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to compare: a scenario file or a saved run folder.
+
+    Attributes:
+        path: The file or folder as given.
+        label: A short unique name, used for folder names (file stem or folder name).
+        is_result: True for a saved run folder.
+    """
+
+    path: Path
+    label: str
+    is_result: bool
+
+
+def replicate_seeds(root: int, n: int) -> list[int]:
+    """The ``n`` seeds every scenario is run with: ``root``, ``root + 1``, ...
+
+    Raises:
+        ValueError: If ``n`` is below 1.
+    """
+    if n < 1:
+        raise ValueError(f"replicates must be at least 1, got {n}")
+    return [(root + i) % _SEED_LIMIT for i in range(n)]
+
+
+def classify(paths: Sequence[str | os.PathLike[str]]) -> list[Input]:
+    """Decide for each argument whether it is a scenario file or a run folder.
+
+    Raises:
+        NotAResultError: For a comparison folder, a folder that is not a run, or a
+            path that does not exist.
+    """
+    inputs: list[Input] = []
+    used: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            if is_comparison_folder(path):
+                raise NotAResultError(
+                    f"{path}: is a comparison, not a run; pass its scenario files or "
+                    "run folders instead (or re-render it with 'report')"
+                )
+            load_run(path)  # raises NotAResultError with the reason
+            is_result, stem = True, path.resolve().name
+        elif path.is_file():
+            is_result, stem = False, path.stem
+        else:
+            raise NotAResultError(f"{path}: no such scenario file or result folder")
+        label, n = stem, 2
+        while label in used:
+            label, n = f"{stem}-{n}", n + 1
+        used.add(label)
+        inputs.append(Input(path, label, is_result))
+    return inputs
+
+
+def default_out(inputs: Sequence[Input], results_dir: Path) -> Path:
+    """``results/compare-<a>-vs-<b>...`` (at most four labels, then a count)."""
+    labels = [i.label for i in inputs]
+    name = "-vs-".join(labels[:4])
+    if len(labels) > 4:
+        name += f"-and-{len(labels) - 4}-more"
+    return results_dir / f"compare-{name}"
+
+
+def run_comparison(
+    paths: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    replicates: int,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    progress: Callable[[int], object] | None = None,
+) -> Path:
+    """Run or load every input and write the comparison folder (without its page).
+
+    Args:
+        paths: Scenario files and run folders; the first is the baseline.
+        out: The comparison folder (replaced if it exists).
+        replicates: Runs per scenario file.
+        seed: Root seed; the first scenario file's seed when None (0 if none).
+        overrides: ``PATH=VALUE`` overrides applied to every scenario file.
+        progress: Called with 1 after each run is done or loaded.
+
+    Returns:
+        The comparison folder.
+
+    Raises:
+        NotAResultError: For an input that is neither a scenario nor a run folder.
+        ScenarioError: For a scenario file that does not load.
+        ValueError: If ``replicates`` is below 1.
+    """
+    inputs = classify(paths)
+    scenarios = {i.label: load_scenario(i.path, list(overrides)) for i in inputs if not i.is_result}
+    if seed is None:
+        seed = next(iter(scenarios.values())).seed if scenarios else 0
+    seeds = replicate_seeds(seed, replicates)
+    target = Path(out).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    try:
+        entries = []
+        for item in inputs:
+            if item.is_result:
+                runs = [_copy_run(item.path, tmp / "runs" / item.label)]
+                if progress:
+                    progress(1)
+            else:
+                runs = []
+                for s in seeds:
+                    result = simulate(scenarios[item.label], s)
+                    folder = tmp / "runs" / item.label / f"seed-{s}"
+                    write_run(result, folder, source=str(item.path))
+                    runs.append(folder)
+                    if progress:
+                        progress(1)
+            manifest = load_run(runs[0]).manifest
+            entries.append(
+                {
+                    "label": item.label,
+                    "name": manifest.get("scenario_name", item.label),
+                    "source": str(item.path),
+                    "kind": "result folder" if item.is_result else "scenario file",
+                    "runs": [r.relative_to(tmp).as_posix() for r in runs],
+                }
+            )
+        doc = {
+            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "root_seed": seed,
+            "replicates": replicates,
+            "seeds": seeds,
+            "overrides": list(overrides),
+            "scenarios": entries,
+        }
+        (tmp / COMPARISON_FILE).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        _replace_dir(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _copy_run(source: Path, parent: Path) -> Path:
+    """Copy a run folder's tables and manifest to ``parent/seed-<n>``."""
+    seed = load_run(source).seed
+    dest = parent / f"seed-{seed}"
+    dest.mkdir(parents=True)
+    for name in (MANIFEST, *(f"{t}.csv" for t in TABLES)):
+        shutil.copy2(source / name, dest / name)
+    return dest
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        new.rename(target)

@@ -1,0 +1,241 @@
+"""Where the money went, as a Sankey diagram built from a run's ledger.
+
+:func:`money_flows` aggregates the ledger into one row per flow (payer, payee, kind)
+in whole cents and adds each holder's unspent balance as a flow into an "unspent"
+node, so that every stage sums exactly to the ledger's totals. :func:`sankey_figure`
+draws those flows: funders, then intermediaries, then NGOs and outlets, then
+activities, with leaked money, for-show spending, substantive spending and unspent
+balances each in their own colour.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from sim.dashboards import palette
+from sim.dashboards.style import apply_style
+from sim.dashboards.text import safe, usd
+
+#: Node for money still held at the end of the run.
+UNSPENT = "unspent"
+#: Holder kinds, as in ledger account names ("kind:id").
+_HOLDERS = ("intermediary", "ngo", "outlet")
+_LEAK_NODE = {
+    "intermediary": "Leaked: kept by intermediaries",
+    "ngo": "Leaked: kept by NGO leaders",
+    "outlet": "Leaked: kept at outlets",
+}
+_LINK_ALPHA = 0.45
+#: Horizontal position of each column of nodes (0 left, 1 right).
+_COLUMN_X = {"funder": 0.001, "intermediary": 0.28, "ngo": 0.52, "outlet": 0.52, "sink": 0.999}
+
+
+def money_flows(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate the ledger into flows, adding unspent balances.
+
+    Args:
+        ledger: The ledger with an integer ``cents`` column (see
+            :func:`sim.dashboards.load.load_run`).
+
+    Returns:
+        One row per (``source``, ``target``, ``kind``) with the summed ``cents``;
+        ``kind`` is a ledger kind or ``"unspent"`` (target ``"unspent"``).
+    """
+    flows = (
+        ledger.groupby(["from", "to", "kind"], sort=False, as_index=False)["cents"]
+        .sum()
+        .rename(columns={"from": "source", "to": "target"})
+    )
+    paid_in = ledger.groupby("to")["cents"].sum()
+    paid_out = ledger.groupby("from")["cents"].sum()
+    holders = [a for a in paid_in.index if str(a).startswith(_HOLDERS)]
+    balance = {a: int(paid_in.get(a, 0) - paid_out.get(a, 0)) for a in holders}
+    unspent = pd.DataFrame(
+        [
+            {"source": a, "target": UNSPENT, "kind": UNSPENT, "cents": b}
+            for a, b in balance.items()
+            if b > 0
+        ],
+        columns=["source", "target", "kind", "cents"],
+    )
+    out = pd.concat([flows, unspent], ignore_index=True) if len(unspent) else flows
+    return out.astype({"cents": "int64"})
+
+
+def flow_totals(flows: pd.DataFrame) -> dict[str, int]:
+    """Total cents per kind of flow (disbursement, grant, leak, ..., unspent)."""
+    return {str(k): int(v) for k, v in flows.groupby("kind")["cents"].sum().items()}
+
+
+def sankey_figure(flows: pd.DataFrame, scenario: dict[str, Any], title: str) -> go.Figure:
+    """Draw the flows as a Sankey diagram.
+
+    Args:
+        flows: From :func:`money_flows`.
+        scenario: The resolved scenario (for display names and for-show flags).
+        title: Figure title (already escaped).
+
+    Returns:
+        The figure: one Sankey trace whose link values are USD.
+    """
+    names = _display_names(scenario)
+    nodes: dict[str, int] = {}
+    parts: list[tuple[str, str]] = []  # (name, suffix), raw text
+    colours: list[str] = []
+
+    def node(key: str, name: str, suffix: str, colour: str) -> int:
+        if key not in nodes:
+            nodes[key] = len(parts)
+            parts.append((name, suffix))
+            colours.append(colour)
+        return nodes[key]
+
+    sources, targets, values, link_colours, kinds = [], [], [], [], []
+    for row in flows.itertuples(index=False):
+        s = node(*_node(row.source, row.kind, names, payer=True))
+        t = node(*_node(row.target, row.kind, names, payer=False, source=row.source))
+        sources.append(s)
+        targets.append(t)
+        values.append(row.cents / 100)
+        link_colours.append(palette.with_alpha(_kind_colour(row.kind), _LINK_ALPHA))
+        kinds.append(_KIND_TEXT.get(row.kind, safe(row.kind)))
+    inflow = [0.0] * len(parts)
+    outflow = [0.0] * len(parts)
+    for s, t, v in zip(sources, targets, values, strict=True):
+        outflow[s] += v
+        inflow[t] += v
+    full = [safe(name + suffix) for name, suffix in parts]
+    # Sinks sit in the last column, their labels running left over the flows: one
+    # short line each (the hover text has the full name). Other labels are wrapped.
+    labels = [
+        f"{safe(_shorten(name) + suffix)}: {usd(i)}"
+        if o == 0
+        else f"{_wrap(name + suffix)}<br>{usd(o)}"
+        for (name, suffix), i, o in zip(parts, inflow, outflow, strict=True)
+    ]
+    # Columns: funders, intermediaries, NGOs and outlets, then every sink at the right.
+    # The third column sits left of centre so its labels end before the sinks' begin.
+    xs = [
+        _COLUMN_X["sink"] if o == 0 else _COLUMN_X.get(key.partition(":")[0], 0.5)
+        for key, o in zip(nodes, outflow, strict=True)
+    ]
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            valueformat="$,.2f",
+            node={
+                "label": labels,
+                "customdata": full,
+                "x": xs,
+                "y": _spread(xs),
+                "color": colours,
+                "pad": 18,
+                "thickness": 16,
+                "line": {"color": "white", "width": 0.5},
+                "hovertemplate": "%{customdata}<br>total $%{value:,.2f}<extra></extra>",
+            },
+            link={
+                "source": sources,
+                "target": targets,
+                "value": values,
+                "color": link_colours,
+                "customdata": kinds,
+                "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}: "
+                "$%{value:,.2f}<extra></extra>",
+            },
+        )
+    )
+    apply_style(fig, title, y_title=None, x_title=None, height=820)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="closest")
+    return fig
+
+
+_KIND_TEXT = {
+    "disbursement": "disbursed",
+    "grant": "granted",
+    "leak": "leaked",
+    "for_show": "spent for show",
+    "substantive": "spent on substantive work",
+    UNSPENT: "unspent at the end",
+}
+
+
+def _spread(xs: list[float]) -> list[float]:
+    """Initial vertical positions: each column's nodes evenly spaced, in order."""
+    counts: dict[float, int] = {}
+    seen: dict[float, int] = {}
+    for x in xs:
+        counts[x] = counts.get(x, 0) + 1
+    ys = []
+    for x in xs:
+        seen[x] = seen.get(x, 0) + 1
+        ys.append(seen[x] / (counts[x] + 1))
+    return ys
+
+
+def _shorten(name: str, width: int = 30) -> str:
+    """Cut a raw name to ``width`` characters, marking the cut with an ellipsis."""
+    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
+def _wrap(label: str, width: int = 30) -> str:
+    """Break a long raw label into escaped lines joined by ``<br>`` (at spaces only)."""
+    lines = textwrap.wrap(label, width, break_long_words=False, break_on_hyphens=False)
+    return "<br>".join(safe(line) for line in lines) if lines else safe(label)
+
+
+def _kind_colour(kind: str) -> str:
+    return {
+        "disbursement": palette.MONEY["grant"],
+        "grant": palette.MONEY["grant"],
+        "leak": palette.MONEY["leaked"],
+        "for_show": palette.MONEY["for_show"],
+        "substantive": palette.MONEY["substantive"],
+        UNSPENT: palette.MONEY["unspent"],
+    }.get(kind, palette.GREY)
+
+
+def _display_names(scenario: dict[str, Any]) -> dict[str, str]:
+    """Account name ('ngo:culture_centre') -> display name (raw text)."""
+    names: dict[str, str] = {}
+    for section, kind in (
+        ("funders", "funder"),
+        ("intermediaries", "intermediary"),
+        ("ngos", "ngo"),
+        ("outlets", "outlet"),
+        ("activities", "activity"),
+    ):
+        for item in scenario.get(section, []):
+            names[f"{kind}:{item['id']}"] = str(item.get("name") or item["id"])
+    return names
+
+
+def _node(
+    account: str,
+    kind: str,
+    names: dict[str, str],
+    *,
+    payer: bool,
+    source: str = "",
+) -> tuple[str, str, str, str]:
+    """(key, name, suffix, colour) of the node for an account in a flow of ``kind``."""
+    if not payer and account == UNSPENT:
+        return UNSPENT, "Unspent: still held at the end", "", palette.MONEY["unspent"]
+    prefix, _, ident = account.partition(":")
+    if prefix == "pocket":
+        hop = source.partition(":")[0]
+        return f"pocket:{hop}", _LEAK_NODE.get(hop, "Leaked"), "", palette.MONEY["leaked"]
+    if prefix == "activity":
+        name = names.get(account, ident)
+        if kind == "for_show":
+            return f"{account}|for_show", name, " (for show)", palette.MONEY["for_show"]
+        return f"{account}|{kind}", name, " (substantive)", palette.MONEY["substantive"]
+    if prefix == "operations":
+        name = names.get(f"outlet:{ident}", ident)
+        return account, name, ": running costs", palette.MONEY["substantive"]
+    colour = palette.BLACK if prefix == "funder" else palette.BLUE
+    return account, names.get(account, account), "", colour
