@@ -12,14 +12,13 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from sim.atomic import atomic_directory
 from sim.run import RunResult
 
 TABLES = ("trajectories", "segments", "outlets", "ledger", "events")
@@ -110,11 +109,7 @@ def write_run(
     Returns:
         The folder written.
     """
-    target = Path(out_dir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are meant to be shared
-    try:
+    with atomic_directory(out_dir) as tmp:
         for name in TABLES:
             table: pd.DataFrame = getattr(result, name)
             table.to_csv(
@@ -124,29 +119,7 @@ def write_run(
             json.dumps(manifest(result, source), indent=2, sort_keys=False) + "\n",
             encoding="utf-8",
         )
-        _replace_dir(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
-def _umask() -> int:
-    """The process's file-creation mask (read by setting and restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move ``new`` to ``target``; an existing target is moved aside first, then deleted."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        new.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(target)
+    return Path(out_dir).resolve()
 
 
 def read_run(folder: str | os.PathLike[str]) -> dict[str, object]:

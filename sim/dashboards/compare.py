@@ -19,11 +19,11 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.atomic import atomic_directory
 from sim.dashboards.load import COMPARISON_FILE, NotAResultError, is_comparison_folder, load_run
 from sim.output import MANIFEST, TABLES, write_run
 from sim.run import simulate
@@ -131,9 +131,7 @@ def run_comparison(
         seed = next(iter(scenarios.values())).seed if scenarios else 0
     seeds = replicate_seeds(seed, replicates)
     target = Path(out).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
-    try:
+    with atomic_directory(target) as tmp:
         entries = []
         for item in inputs:
             if item.is_result:
@@ -168,10 +166,6 @@ def run_comparison(
             "scenarios": entries,
         }
         (tmp / COMPARISON_FILE).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        _replace_dir(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 
@@ -183,13 +177,3 @@ def _copy_run(source: Path, parent: Path) -> Path:
     for name in (MANIFEST, *(f"{t}.csv" for t in TABLES)):
         shutil.copy2(source / name, dest / name)
     return dest
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        new.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(target)
