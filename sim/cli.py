@@ -83,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_set(val)
 
     sub.add_parser("schema", help="print the scenario JSON Schema")
+
+    cls = sub.add_parser(
+        "classroom",
+        help="build the offline classroom lesson (one folder, open lesson.html)",
+        description="Precompute the lesson's grid of runs and write a self-contained "
+        "lesson folder that works offline from a USB stick (see docs/teaching.md).",
+    )
+    cls.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/classroom)")
     return p
 
 
@@ -231,12 +239,24 @@ def cmd_schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classroom(args: argparse.Namespace) -> int:
+    """Build the classroom pack."""
+    from sim.classroom import build_classroom
+
+    pack = build_classroom(Path(args.out) if args.out else RESULTS_DIR / "classroom")
+    print(f"classroom pack: {pack.points} precomputed runs in {pack.seconds:.0f} s")
+    print(f"folder: {_shown(pack.folder)}")
+    print(f"page: {_shown(pack.page)}")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "report": cmd_report,
     "compare": cmd_compare,
     "validate": cmd_validate,
     "schema": cmd_schema,
+    "classroom": cmd_classroom,
 }
 
 

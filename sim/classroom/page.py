@@ -1,0 +1,414 @@
+"""The lesson page: sliders, a guided story and three figures over precomputed runs.
+
+Everything is in one HTML file: plotly.js (inline, once), the grid's data as a JSON
+block, and a small hand-written script that redraws the figures with
+``Plotly.react`` whenever a slider moves. The page has the dashboards'
+Content-Security-Policy, so it can fetch nothing; it works from a USB stick.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from plotly.offline import get_plotlyjs
+
+from sim.classroom.grid import NODES, Grid
+from sim.dashboards import palette
+from sim.dashboards.page import CSP
+from sim.dashboards.style import FONT_FAMILY
+from sim.dashboards.text import safe
+
+#: The guided story: (title, (keep, show, media), explanation). Settings are grid values.
+STORY: tuple[tuple[str, tuple[float, float, float], str], ...] = (
+    (
+        "1. What happened",
+        (0.75, 0.75, 0.75),
+        "From 2005 a department of the Russian presidential administration spent more "
+        "than $100 million over twenty years to make people in Azerbaijan friendlier "
+        "towards Russia. People who worked inside the scheme later said that curators "
+        "and their local partners shared out most of the money between themselves, and "
+        "that much of the rest paid for receptions, concerts and exhibitions held mainly "
+        "so that they could be written up in a report. Azerbaijan's government also keeps "
+        "a tight grip on its media, so a Russian news site could only reach a few people. "
+        "Look at the red flows in the money chart, then at the two opinion lines: they "
+        "hardly differ, while the reports sent back to Moscow told a story of success.",
+    ),
+    (
+        "2. Clean money",
+        (0.0, 0.75, 0.75),
+        "Now imagine that nobody steals anything: curators, NGO leaders and the news "
+        "outlet pass on every dollar. The red flows disappear and roughly five times as "
+        "much money reaches real work. But three quarters of what the NGOs spend still "
+        "goes on show events, which reach many people briefly and change few minds, and "
+        "the state still blocks most foreign media. Honest money on its own buys a "
+        "little more influence, not a lot.",
+    ),
+    (
+        "3. No show events",
+        (0.0, 0.0, 0.75),
+        "The money is still clean, and now the NGOs drop receptions and concerts and "
+        "spend everything on language courses, youth camps and journalism schools. The "
+        "money chart turns green, yet the opinion lines barely move. In this model NGO "
+        "events of any kind meet a few thousand people a year in a country of ten "
+        "million; most of the influence comes from the news outlet. Spending on real work "
+        "is necessary, but reaching people matters as much. And notice that the funder's "
+        "reports hardly change from step to step: they count activity, not results.",
+    ),
+    (
+        "4. The host state cracks down",
+        (0.0, 0.0, 0.9),
+        "Finally the host government tightens its control of the media even more, as "
+        "Baku did after Russia invaded Ukraine in 2022, and as it did in 2025 when it "
+        "suspended Sputnik Azerbaijan's accreditation and then raided and closed its "
+        "office. The news outlet now reaches almost nobody, so even well-spent money buys "
+        "less. The host state, not the funder, decides how far foreign messages travel.",
+    ),
+)
+
+_SLIDERS = (
+    (
+        "keep",
+        "How much each middleman keeps",
+        "Share of every grant the curators keep for themselves. NGO leaders and the news "
+        "outlet keep less (their real-life shares at 75%, nothing at 0%).",
+    ),
+    (
+        "show",
+        "Share of NGO spending on show events",
+        "Receptions, concerts, exhibitions and round tables, as opposed to language "
+        "courses, youth camps and journalism schools.",
+    ),
+    (
+        "media",
+        "Host state's control of the media",
+        "How much of a foreign news outlet's reach the host government blocks.",
+    ),
+)
+
+_ROLE_COLOUR = {
+    "disbursed": palette.BLACK,
+    "grant": palette.BLUE,
+    "leaked": palette.MONEY["leaked"],
+    "for_show": palette.MONEY["for_show"],
+    "substantive": palette.MONEY["substantive"],
+    "unspent": palette.GREY,
+}
+
+_CSS = f"""
+:root {{ --ink: #000; --paper: #fff; --accent: {palette.BLUE}; --leak: {palette.VERMILLION}; }}
+* {{ box-sizing: border-box; }}
+html {{ font-size: 22px; }}
+body {{ font-family: {FONT_FAMILY}; font-size: 1rem; line-height: 1.45; color: var(--ink);
+       background: var(--paper); margin: 0 auto; max-width: 1400px; padding: 0.8rem 1.4rem; }}
+h1 {{ font-size: 2.1rem; margin: 0.2rem 0 0.3rem; }}
+h2 {{ font-size: 1.5rem; margin: 1.6rem 0 0.5rem; border-bottom: 3px solid #000; }}
+p {{ margin: 0.4rem 0 0.8rem; }}
+.lead {{ font-size: 1.1rem; }}
+.story-buttons {{ display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.5rem 0; }}
+button {{ font: inherit; font-size: 1.05rem; padding: 0.5rem 1rem; border: 3px solid #000;
+         border-radius: 8px; background: #fff; color: #000; cursor: pointer; }}
+button[aria-pressed="true"] {{ background: #000; color: #fff; }}
+button:focus-visible, input:focus-visible {{ outline: 5px solid {palette.ORANGE};
+         outline-offset: 3px; }}
+#story-text {{ background: #f2f2f2; border-left: 8px solid var(--accent); padding: 0.8rem 1.1rem;
+              min-height: 3rem; }}
+.sliders {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
+           gap: 1rem 2rem; margin: 1rem 0; }}
+.slider label {{ display: block; font-weight: 700; }}
+.slider output {{ display: block; font-size: 1.6rem; font-weight: 700; color: var(--accent); }}
+.slider .hint {{ display: block; font-size: 0.9rem; color: #222; }}
+input[type=range] {{ width: 100%; height: 2.4rem; accent-color: #000; cursor: pointer; }}
+#sentence {{ font-size: 1.45rem; font-weight: 600; border: 4px solid #000; border-radius: 10px;
+            padding: 0.8rem 1.1rem; margin: 1rem 0; background: #fffbe6; }}
+.cards {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(210px, 1fr));
+         gap: 0.8rem; margin: 0.6rem 0 1rem; }}
+.card {{ border: 3px solid #000; border-radius: 8px; padding: 0.5rem 0.8rem; }}
+.card .value {{ font-size: 2rem; font-weight: 800; }}
+.card.leaked {{ border-color: var(--leak); }}
+.card.leaked .value {{ color: #a33d00; }}
+.figures {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr));
+           gap: 1rem; }}
+.fig {{ min-height: 430px; }}
+.note {{ font-size: 1rem; }}
+footer {{ font-size: 0.9rem; margin-top: 2rem; border-top: 2px solid #000; padding-top: 0.5rem; }}
+"""
+
+_JS = r"""
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("lesson-data").textContent);
+  var NAMES = ["keep", "show", "media"];
+  var sliders = {};
+  var outputs = {};
+  var CONFIG = {displaylogo: false, responsive: true, displayModeBar: false};
+  var FONT = {family: D.font, size: 18, color: "#000"};
+
+  NAMES.forEach(function (n) {
+    sliders[n] = document.getElementById("slider-" + n);
+    outputs[n] = document.getElementById("value-" + n);
+  });
+
+  function value(n) { return D.grid[n][+sliders[n].value]; }
+  function pct(v) { return Math.round(v * 100) + "%"; }
+  function describe(n, v) {
+    if (n === "keep") { return pct(v) + " of each grant kept"; }
+    if (n === "show") { return pct(v) + " on show events"; }
+    return pct(v) + " of foreign media reach blocked";
+  }
+  function point() {
+    var i = (+sliders.keep.value * D.grid.show.length + +sliders.show.value) *
+      D.grid.media.length + +sliders.media.value;
+    return D.points[i];
+  }
+  function per100(cents, total) { return Math.round(100 * cents / total); }
+  function points(v) {
+    var x = v * 100;
+    var digits = Math.abs(x) < 1 ? 2 : 1;
+    var s = Math.abs(x).toFixed(digits);
+    if (+s === 0) { return "0 points"; }
+    return (x > 0 ? "+" : "\u2212") + s + " points";
+  }
+  function millions(usd) { return "$" + (usd / 1e6).toFixed(1) + "M"; }
+  function last(a) { return a[a.length - 1]; }
+  function layout(title, ytitle, extra) {
+    var l = {
+      title: {text: title, x: 0, xanchor: "left", font: {size: 22}},
+      font: FONT, height: 460, margin: {l: 80, r: 20, t: 60, b: 110},
+      paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+      legend: {orientation: "h", x: 0, y: -0.18, font: {size: 18}},
+      xaxis: {showgrid: true, gridcolor: "#ddd", linecolor: "#000", tickfont: {size: 16}},
+      yaxis: {title: {text: ytitle}, showgrid: true, gridcolor: "#ddd", zerolinecolor: "#000",
+              linecolor: "#000", tickfont: {size: 16}},
+      hovermode: "x unified"
+    };
+    Object.keys(extra || {}).forEach(function (k) { l[k] = extra[k]; });
+    return l;
+  }
+
+  function drawSankey(p) {
+    var n = D.nodes.length;
+    var inflow = new Array(n).fill(0);
+    var outflow = new Array(n).fill(0);
+    var src = [], dst = [], val = [], col = [];
+    p.links.forEach(function (l) {
+      src.push(l[0]); dst.push(l[1]); val.push(l[2] / 100);
+      col.push(D.nodes[l[1]].link);
+      outflow[l[0]] += l[2] / 100; inflow[l[1]] += l[2] / 100;
+    });
+    var labels = D.nodes.map(function (node, k) {
+      return node.label + " " + millions(Math.max(inflow[k], outflow[k]));
+    });
+    Plotly.react("fig-sankey", [{
+      type: "sankey", arrangement: "snap", valueformat: "$,.0f",
+      textfont: {size: 18, color: "#000", family: D.font},
+      node: {label: labels, color: D.nodes.map(function (x) { return x.colour; }),
+             pad: 28, thickness: 26, line: {color: "#000", width: 1},
+             hovertemplate: "%{label}<extra></extra>"},
+      link: {source: src, target: dst, value: val, color: col,
+             hovertemplate: "%{source.label} \u2192 %{target.label}: $%{value:,.0f}<extra></extra>"}
+    }], {
+      title: {text: "Where the money went (red = kept by middlemen)", x: 0, xanchor: "left",
+              font: {size: 22}},
+      font: FONT, height: 600, margin: {l: 10, r: 10, t: 60, b: 10}, paper_bgcolor: "#fff"
+    }, CONFIG);
+  }
+
+  function drawOpinion(p) {
+    var scale = function (a) { return a.map(function (v) { return v * 100; }); };
+    Plotly.react("fig-opinion", [
+      {x: D.dates, y: scale(p.opinion), name: "With the programme", mode: "lines",
+       line: {color: D.colours.actual, width: 4}},
+      {x: D.dates, y: scale(p.counterfactual), name: "If not a cent had been spent",
+       mode: "lines", line: {color: D.colours.counterfactual, width: 4, dash: "dash"}}
+    ], layout("How people feel about Russia", "Favourability (\u2212100 to +100)"), CONFIG);
+  }
+
+  function drawTold(p) {
+    var scale = function (a) { return a.map(function (v) { return v * 100; }); };
+    Plotly.react("fig-told", [
+      {x: D.dates, y: scale(p.reported), name: "What the funder was told", mode: "lines",
+       line: {color: D.colours.reported, width: 4}},
+      {x: D.dates, y: scale(p.attributable), name: "What the money really did",
+       mode: "lines", line: {color: D.colours.attributable, width: 4}}
+    ], layout("What the funder was told vs what happened",
+              "Change in favourability (points)"), CONFIG);
+  }
+
+  function update() {
+    var p = point();
+    NAMES.forEach(function (n) {
+      var text = describe(n, value(n));
+      outputs[n].textContent = text;
+      sliders[n].setAttribute("aria-valuetext", text);
+    });
+    var m = p.money;
+    var real = per100(m.substantive, m.disbursed);
+    document.getElementById("sentence").textContent =
+      "Of every $100 sent, $" + real + " reached a substantive activity; " +
+      "favourability moved by " + points(last(p.attributable)) +
+      "; the funder was told " + points(last(p.reported)) + ".";
+    document.getElementById("card-leaked").textContent = "$" + per100(m.leaked, m.disbursed);
+    document.getElementById("card-show").textContent = "$" + per100(m.for_show, m.disbursed);
+    document.getElementById("card-real").textContent = "$" + real;
+    document.getElementById("card-unspent").textContent = "$" + per100(m.unspent, m.disbursed);
+    drawSankey(p);
+    drawOpinion(p);
+    drawTold(p);
+  }
+
+  function nearest(n, v) {
+    var best = 0;
+    D.grid[n].forEach(function (g, k) {
+      if (Math.abs(g - v) < Math.abs(D.grid[n][best] - v)) { best = k; }
+    });
+    return best;
+  }
+
+  var buttons = Array.prototype.slice.call(document.querySelectorAll("button[data-step]"));
+  function choose(step) {
+    var s = D.story[step];
+    NAMES.forEach(function (n, k) { sliders[n].value = String(nearest(n, s.setting[k])); });
+    buttons.forEach(function (b) {
+      b.setAttribute("aria-pressed", String(+b.getAttribute("data-step") === step));
+    });
+    document.getElementById("story-text").textContent = s.text;
+    update();
+  }
+  buttons.forEach(function (b) {
+    b.addEventListener("click", function () { choose(+b.getAttribute("data-step")); });
+  });
+  NAMES.forEach(function (n) {
+    sliders[n].addEventListener("input", function () {
+      buttons.forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+      update();
+    });
+  });
+  choose(0);
+}());
+"""
+
+
+def lesson_page(grid: Grid, points: Sequence[dict[str, Any]], dates: Sequence[str]) -> str:
+    """The lesson's HTML page.
+
+    Args:
+        grid: The slider values the points were run at.
+        points: One per grid point, in :meth:`Grid.points` order.
+        dates: The step dates (ISO), shared by every point.
+
+    Returns:
+        The page's HTML, with plotly.js, the data and the script inside.
+
+    Raises:
+        ValueError: If the points do not match the grid.
+    """
+    expected = list(grid.points())
+    found = [(p["keep"], p["show"], p["media"]) for p in points]
+    if found != expected:
+        raise ValueError("the points do not match the grid (missing, extra or out of order)")
+    data = {
+        "grid": {"keep": list(grid.keep), "show": list(grid.show), "media": list(grid.media)},
+        "dates": list(dates),
+        "points": list(points),
+        "nodes": [
+            {
+                "label": label,
+                "colour": _ROLE_COLOUR[role],
+                "link": palette.with_alpha(_ROLE_COLOUR[role], 0.9 if role == "leaked" else 0.5),
+            }
+            for _, label, role in NODES
+        ],
+        "story": [{"title": t, "setting": list(s), "text": x} for t, s, x in STORY],
+        "colours": dict(palette.INFLUENCE),
+        "font": FONT_FAMILY,
+    }
+    payload = (
+        json.dumps(data, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>Where did the $100 million go?</title>\n"
+        f"<style>{_CSS}</style>\n"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        "</head>\n<body>\n"
+        + _body(grid)
+        + f'\n<script type="application/json" id="lesson-data">{payload}</script>\n'
+        + f"<script>{_JS}</script>\n</body>\n</html>\n"
+    )
+
+
+def _body(grid: Grid) -> str:
+    steps = "".join(
+        f'<button type="button" data-step="{n}" aria-pressed="false">{safe(title)}</button>'
+        for n, (title, _, _) in enumerate(STORY)
+    )
+    sliders = "".join(
+        f'<div class="slider"><label for="slider-{key}">{safe(label)}</label>'
+        f'<input type="range" id="slider-{key}" min="0" max="{len(getattr(grid, key)) - 1}" '
+        f'step="1" value="0" aria-describedby="hint-{key}">'
+        f'<output id="value-{key}" for="slider-{key}" aria-live="polite"></output>'
+        f'<span class="hint" id="hint-{key}">{safe(hint)}</span></div>'
+        for key, label, hint in _SLIDERS
+    )
+    cards = "".join(
+        f'<div class="card {cls}"><div class="value" id="card-{key}">-</div>'
+        f"<div>{safe(text)}</div></div>"
+        for key, cls, text in (
+            ("leaked", "leaked", "of every $100 kept by middlemen"),
+            ("show", "", "of every $100 spent on show events"),
+            ("real", "", "of every $100 spent on real work"),
+            ("unspent", "", "of every $100 not spent by the end"),
+        )
+    )
+    return f"""
+<h1>Where did the $100 million go?</h1>
+<p class="lead">Russia's "balalaika diplomacy" in Azerbaijan, 2005&#8211;2025: a simulation.
+Move the sliders, or follow the story, and watch where the money goes and what it buys.</p>
+<h2>The story in four steps</h2>
+<div class="story-buttons" role="group" aria-label="Guided story">{steps}</div>
+<p id="story-text" aria-live="polite"></p>
+<h2>Try it yourself</h2>
+<p class="note">Click a slider and use the arrow keys, or drag it.</p>
+<div class="sliders">{sliders}</div>
+<p id="sentence" aria-live="polite"></p>
+<div class="cards">{cards}</div>
+<div id="fig-sankey" class="fig" role="img"
+ aria-label="Money flowing from the budget through middlemen to activities"></div>
+<div class="figures">
+<div id="fig-opinion" class="fig" role="img"
+ aria-label="Favourability over time, with and without the programme"></div>
+<div id="fig-told" class="fig" role="img"
+ aria-label="Influence reported to the funder and influence really caused"></div>
+</div>
+<h2>How to read this</h2>
+<p><strong>Favourability</strong> is the average feeling of the simulated population
+towards Russia, from &#8722;100 (very hostile) to +100 (very friendly). "Moved by" is the
+difference at the end of 2025 between the world with the programme and the same world
+in which not a cent was spent: only that difference was bought with the money. The fall
+in 2024&#8211;2025 comes from the AZAL plane crash, the killings in Yekaterinburg and the
+closure of Sputnik Azerbaijan, and happens in both worlds.</p>
+<p><strong>What the funder was told</strong> is what the curators' reports add up to:
+they count the events they said they paid for, and make them sound bigger.</p>
+<p><strong>How the sliders work.</strong> The first slider sets what each curator keeps;
+NGO leaders and the news outlet keep their real-life shares when it is at 75% and
+proportionally less below, nothing at 0%. The second slider sets every NGO's mix of
+events, including the "friendship society" that in real life existed mostly on paper;
+here it runs real courses too when the slider allows. The third slider sets how strictly
+the host government filters foreign media, for the whole twenty years. Every setting was
+run once in advance with the same random numbers, so differences come from the sliders
+alone.</p>
+<p class="note"><strong>Limits.</strong> This is a model, not a record: the sizes of the
+effects are assumptions chosen so that the historical case comes out as reported (lots
+of money, almost no effect). Use it to think about mechanisms, not to predict numbers.
+The simulated audience has 2,000 people standing in for 10 million.</p>
+<footer>Made with influence-sim (open source). Works offline: nothing on this page is
+loaded from the internet.</footer>
+"""
