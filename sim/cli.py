@@ -23,11 +23,13 @@ from sim.dashboards.report import (
     render_run,
     update_index,
 )
+from sim.dashboards.sweep_dashboard import NotASweepError, render_sweep
 from sim.model.clock import step_dates
 from sim.model.ledger import BooksUnbalancedError
 from sim.output import write_run
 from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.sweep.cli import add_sweep_parsers, cmd_sweep
 
 RESULTS_DIR = Path("results")
 
@@ -91,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         "lesson folder that works offline from a USB stick (see docs/teaching.md).",
     )
     cls.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/classroom)")
+
+    add_sweep_parsers(sub)
+    srep = sub.add_parser(
+        "sweep-report", help="write the dashboard of a sweep's results folder (dashboard.html)"
+    )
+    srep.add_argument("folder", metavar="DIR", help="a sweep's results folder")
+    srep.add_argument("--metric", help="metric to explain (default: the sweep's first)")
     return p
 
 
@@ -239,6 +248,16 @@ def cmd_schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep_report(args: argparse.Namespace) -> int:
+    """Write a sweep's dashboard from its stored results."""
+    path = render_sweep(args.folder, args.metric)
+    print(f"dashboard: {_shown(path)}")
+    index = update_index(path.parent, RESULTS_DIR)
+    if index:
+        print(f"index: {_shown(index)}")
+    return 0
+
+
 def cmd_classroom(args: argparse.Namespace) -> int:
     """Build the classroom pack."""
     from sim.classroom import build_classroom
@@ -257,6 +276,8 @@ COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
     "classroom": cmd_classroom,
+    "sweep": cmd_sweep,
+    "sweep-report": cmd_sweep_report,
 }
 
 
@@ -268,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2
-    except (NotAResultError, UsageError, BrowserNotFoundError) as exc:
+    except (NotAResultError, NotASweepError, UsageError, BrowserNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BooksUnbalancedError as exc:

@@ -17,8 +17,10 @@ from sim.dashboards import page
 from sim.dashboards.compare_dashboard import PAGE as COMPARISON_PAGE
 from sim.dashboards.load import COMPARISON_FILE, is_run_folder
 from sim.dashboards.run_dashboard import DASHBOARD
+from sim.dashboards.sweep_dashboard import DASHBOARD as SWEEP_PAGE
 from sim.dashboards.text import safe, share, signed
 from sim.output import MANIFEST
+from sim.sweep.store import MANIFEST as SWEEP_MANIFEST
 
 INDEX = "index.html"
 
@@ -52,7 +54,10 @@ def find_entries(results: str | os.PathLike[str]) -> list[Entry]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         folder = Path(here)
         rel = folder.relative_to(root).as_posix()
-        if COMPARISON_FILE in files:
+        if SWEEP_MANIFEST in files:
+            entries.append(_sweep(folder, rel))
+            dirs[:] = []  # its Parquet tables belong to it
+        elif COMPARISON_FILE in files:
             entries.append(_comparison(folder, rel))
             dirs[:] = []  # its replicate runs belong to it
         elif MANIFEST in files and is_run_folder(folder):
@@ -75,7 +80,7 @@ def index_page(entries: list[Entry]) -> str:
     sections = [
         page.heading("influence-sim results", 1),
         page.paragraph(
-            "Every run and comparison in this folder; open one to see its dashboard. "
+            "Every run, comparison and sweep in this folder; open one to see its dashboard. "
             "The pages work offline.",
             "meta",
         ),
@@ -129,3 +134,16 @@ def _comparison(folder: Path, rel: str) -> Entry:
     return Entry(
         "comparison", rel, title, created, details, f"{rel}/{COMPARISON_PAGE}" if has_page else None
     )
+
+
+def _sweep(folder: Path, rel: str) -> Entry:
+    try:
+        m = json.loads((folder / SWEEP_MANIFEST).read_text(encoding="utf-8"))
+        design = m["design"]
+        details = f"{design['type']} design, {design['points']} points x {m['spec']['replicates']}"
+        details += " replicate(s)"
+        title, created = str(m.get("name", "")), str(m.get("created_utc", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        title, created, details = "(unreadable sweep manifest)", "", ""
+    has_page = (folder / SWEEP_PAGE).is_file()
+    return Entry("sweep", rel, title, created, details, f"{rel}/{SWEEP_PAGE}" if has_page else None)

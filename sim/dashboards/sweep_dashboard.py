@@ -1,0 +1,146 @@
+"""The sweep page: which parameters drive the outcome, read from a stored sweep.
+
+``run_sim.py sweep-report DIR`` writes ``DIR/dashboard.html``. It reads only the
+sweep folder (its manifest and Parquet tables), so it works on a finished sweep, a
+running one and an interrupted one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+
+from sim.dashboards import page
+from sim.dashboards.sweep_figures import (
+    heatmap,
+    parallel_coordinates,
+    response_curves,
+    sensitivity_bars,
+)
+from sim.sweep.analysis import aggregate, parameter_names, sensitivity
+from sim.sweep.store import SweepStore
+
+DASHBOARD = "dashboard.html"
+
+
+class NotASweepError(ValueError):
+    """A folder that is not a sweep's results folder."""
+
+
+def sweep_figures(store: SweepStore, metric: str) -> tuple[dict[str, go.Figure], list[str]]:
+    """Build the sweep's figures for one metric.
+
+    Args:
+        store: The sweep folder's store.
+        metric: The metric to explain.
+
+    Returns:
+        Figures by id, and notes on figures that could not be drawn (and why).
+    """
+    params = parameter_names(store)
+    runs = store.read_summary()
+    points = aggregate(store, [metric])
+    design = store.manifest["design"]["type"]
+    figs: dict[str, go.Figure] = {"response": response_curves(runs, params, metric)}
+    notes: list[str] = []
+    if design == "grid" and len(params) == 2:
+        figs["heatmap"] = heatmap(points, params[0], params[1], metric)
+    if design in ("sobol", "morris"):
+        try:
+            figs["sensitivity"] = sensitivity_bars(sensitivity(store, metric), design, metric)
+        except ValueError as exc:
+            notes.append(f"Sensitivity indices not available: {exc}.")
+    else:
+        notes.append(
+            f"Sensitivity indices need a sobol or morris design; this sweep's is {design}."
+        )
+    if len(params) >= 2:
+        figs["parallel"] = parallel_coordinates(points, params, metric)
+    return figs, notes
+
+
+def _metric_rows(store: SweepStore) -> list[list[str]]:
+    runs = store.read_summary(columns=store.metrics)
+    rows = []
+    for m in store.metrics:
+        values = runs[m].replace([np.inf, -np.inf], np.nan).dropna()
+        desc = store.manifest.get("metric_descriptions", {}).get(m, "")
+        if values.empty:
+            rows.append([m, desc, "n/a", "n/a", "n/a"])
+            continue
+        rows.append(
+            [
+                m,
+                desc,
+                f"{values.mean():.6g}",
+                f"{values.quantile(0.05):.6g} to {values.quantile(0.95):.6g}",
+                f"{len(values)}",
+            ]
+        )
+    return rows
+
+
+def render_sweep(folder: str | os.PathLike[str], metric: str | None = None) -> Path:
+    """Write a sweep folder's dashboard.
+
+    Args:
+        folder: The sweep's results folder.
+        metric: The metric to explain (default: the first the sweep records).
+
+    Returns:
+        The page written.
+
+    Raises:
+        NotASweepError: If the folder is not a sweep, or the metric was not recorded.
+    """
+    folder = Path(folder)
+    if not SweepStore.is_sweep(folder):
+        raise NotASweepError(f"{folder}: not a sweep folder (no sweep manifest)")
+    store = SweepStore(folder)
+    metric = metric or store.metrics[0]
+    if metric not in store.metrics:
+        raise NotASweepError(f"metric '{metric}' was not recorded; recorded: {store.metrics}")
+    m = store.manifest
+    summary = store.read_summary(columns=["status", "error"])
+    failed = summary[summary["status"] == "error"]
+    design = m["design"]
+    figs, notes = sweep_figures(store, metric)
+    meta = (
+        f"Design {design['type']}: {design['points']} points x {m['spec']['replicates']} "
+        f"replicate(s); {len(summary)} runs stored, {len(failed)} failed. "
+        f"Root seed {m['spec']['seed']}; base scenario {m.get('base_file', '')}; "
+        f"created {m.get('created_utc', '')}; commit {m.get('git_commit', '')}."
+    )
+    sections = [
+        page.heading(m.get("name", "Sweep"), 1),
+        page.paragraph(m.get("description", "")),
+        page.paragraph(meta, "meta"),
+        page.heading("Metrics over all runs (mean, and the middle 90% of runs)"),
+        page.table(
+            ["metric", "what it is", "mean", "5-95%", "runs"],
+            _metric_rows(store),
+            numeric=[False, False, True, True, True],
+        ),
+        page.heading(f"What drives {metric}"),
+        *[page.paragraph(note, "note") for note in notes],
+        *[page.figure(fig, f"sweep-{fid}") for fid, fig in figs.items()],
+    ]
+    if len(failed):
+        sections += [
+            page.heading("Failed runs"),
+            page.table(
+                ["run", "error"],
+                [[str(i), str(e)] for i, e in zip(failed["run_id"], failed["error"], strict=True)],
+            ),
+        ]
+    sections.append(
+        page.paragraph(
+            "Re-render with: run_sim.py sweep-report FOLDER [--metric NAME]. Every figure "
+            "is drawn from the Parquet tables in this folder.",
+            "note",
+        )
+    )
+    return page.write_page(folder / DASHBOARD, page.page(m.get("name", "Sweep"), sections))

@@ -1,0 +1,132 @@
+"""Experimental designs: which points of the parameter space a sweep runs.
+
+Every design is a matrix of unit-cube coordinates, one row per point and one column
+per parameter (in the sweep file's order), turned into values by each parameter's
+distribution (:mod:`sim.sweep.distributions`):
+
+- ``grid``: every combination of the parameters' levels and values, the first
+  parameter varying slowest;
+- ``random``: independent uniform draws;
+- ``lhs``: a Latin hypercube (SciPy's ``qmc.LatinHypercube``);
+- ``sobol``: Saltelli's extension of the scrambled Sobol' sequence, from SALib
+  (``SALib.sample.sobol.sample``), as ``SALib.analyze.sobol`` expects;
+- ``morris``: Morris trajectories on a grid of ``levels`` levels, from SALib
+  (``SALib.sample.morris.sample``), as ``SALib.analyze.morris`` expects.
+
+Sampling designs draw from the sweep's design stream (:mod:`sim.sweep.seeds`), so
+the same root seed gives the same points.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+from scipy.stats import qmc
+
+from sim.sweep.distributions import from_unit, grid_levels
+from sim.sweep.seeds import design_rng
+from sim.sweep.spec import SweepSpec
+
+
+@dataclass(frozen=True)
+class Design:
+    """The points of a sweep.
+
+    Attributes:
+        names: Parameter paths, in the sweep file's order.
+        unit: Unit-cube coordinates, shape (points, parameters); what SALib sampled.
+        values: For each point, the value of each parameter.
+    """
+
+    names: tuple[str, ...]
+    unit: np.ndarray
+    values: tuple[tuple[Any, ...], ...]
+
+    @property
+    def size(self) -> int:
+        """Number of points."""
+        return len(self.values)
+
+
+def salib_problem(names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The SALib problem over the unit cube (values are mapped afterwards)."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def design_size(spec: SweepSpec) -> int:
+    """Number of points the spec's design has, without sampling it."""
+    d, n = len(spec.parameters), spec.design.samples or 0
+    match spec.design.type:
+        case "grid":
+            sizes = [len(grid_levels(p, spec.design.levels)[0]) for p in spec.parameters.values()]
+            return int(np.prod(sizes))
+        case "sobol":
+            return n * (2 * d + 2 if spec.design.second_order else d + 2)
+        case "morris":
+            return n * (d + 1)
+        case _:
+            return n
+
+
+def build_design(spec: SweepSpec) -> Design:
+    """Sample (or enumerate) the design of a sweep.
+
+    Args:
+        spec: A validated sweep spec.
+
+    Returns:
+        The design, the same for the same spec.
+
+    Raises:
+        ValueError: For a distribution in a grid or an unbounded one in a Morris design.
+    """
+    names = tuple(spec.parameters)
+    params = list(spec.parameters.values())
+    if spec.design.type == "grid":
+        levels = [grid_levels(p, spec.design.levels) for p in params]
+        values = tuple(itertools.product(*(v for v, _ in levels)))
+        unit = np.array(list(itertools.product(*(u for _, u in levels))), dtype=float)
+        return Design(names, unit.reshape(len(values), len(names)), values)
+    unit = _unit_sample(spec, len(names))
+    columns = [from_unit(p, unit[:, j]) for j, p in enumerate(params)]
+    return Design(names, unit, tuple(zip(*columns, strict=True)))
+
+
+def _unit_sample(spec: SweepSpec, d: int) -> np.ndarray:
+    rng = design_rng(spec.seed)
+    n = spec.design.samples
+    assert n is not None
+    match spec.design.type:
+        case "random":
+            return rng.random((n, d))
+        case "lhs":
+            return _latin_hypercube(d, rng).random(n)
+        case "sobol":
+            return sobol_sample.sample(
+                salib_problem(list(spec.parameters)),
+                n,
+                calc_second_order=spec.design.second_order,
+                seed=rng,
+            )
+        case "morris":
+            unbounded = [k for k, p in spec.parameters.items() if not p.bounded]
+            if unbounded:
+                raise ValueError(
+                    f"a morris design needs bounded parameters (use truncate): {unbounded}"
+                )
+            return morris_sample.sample(
+                salib_problem(list(spec.parameters)), n, num_levels=spec.design.levels, seed=rng
+            )
+    raise ValueError(f"unknown design '{spec.design.type}'")
+
+
+def _latin_hypercube(d: int, rng: np.random.Generator) -> qmc.LatinHypercube:
+    try:
+        return qmc.LatinHypercube(d=d, rng=rng)
+    except TypeError:  # SciPy before 1.15 calls it seed
+        return qmc.LatinHypercube(d=d, seed=rng)

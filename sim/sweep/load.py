@@ -1,0 +1,254 @@
+"""Load a sweep file: safe YAML, the schema, and every parameter tried on the base scenario.
+
+Problems are reported like a scenario's: one line each, naming the sweep file and the
+field, e.g. ``parameters[intermediaries[*].integrity].range: ...``. A parameter whose
+path does not exist in the base scenario, or whose range reaches values the scenario
+refuses, is caught here, before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.errors import Problem, ScenarioError, did_you_mean
+from sim.scenario.loader import read_yaml, resolve_extends, validate_document
+from sim.scenario.overrides import apply_override
+from sim.sweep.designs import design_size
+from sim.sweep.distributions import grid_levels, probe_values, yaml_text
+from sim.sweep.metrics import METRICS, is_reference, resolve_metric
+from sim.sweep.spec import (
+    MAX_RUNS,
+    DesignSpec,
+    LogNormal,
+    Normal,
+    ParameterSpec,
+    SweepSpec,
+    Triangular,
+)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A loaded, checked sweep.
+
+    Attributes:
+        spec: The sweep file's contents.
+        path: The sweep file.
+        base_path: The base scenario file.
+        base_doc: The base scenario document, ``extends`` resolved and ``set`` applied.
+    """
+
+    spec: SweepSpec
+    path: Path
+    base_path: Path
+    base_doc: dict[str, Any]
+
+    @property
+    def points(self) -> int:
+        """Number of design points."""
+        return design_size(self.spec)
+
+    @property
+    def runs(self) -> int:
+        """Number of runs: points x replicates."""
+        return self.points * self.spec.replicates
+
+
+def assignment(path: str, value: Any) -> str:
+    """The ``path=value`` text that sets ``path`` to ``value`` (as ``--set`` would)."""
+    return f"{path}={yaml_text(value)}"
+
+
+def load_sweep(path: str | os.PathLike[str]) -> Sweep:
+    """Read and check a sweep file.
+
+    Args:
+        path: The sweep YAML file.
+
+    Returns:
+        The sweep.
+
+    Raises:
+        ScenarioError: With every problem found, naming the file and the fields.
+    """
+    path = Path(path)
+    raw = read_yaml(path)
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(str(path), [_problem(err) for err in exc.errors()]) from None
+    base_path = path.parent / spec.base
+    if not base_path.is_file():
+        raise ScenarioError(str(path), [Problem("base", f"no such file: {base_path}")])
+    base_doc = resolve_extends(base_path)
+    problems = _apply_set(spec, base_doc)
+    if not problems:
+        problems = _check_base(base_doc, base_path)
+    base_ok = not problems
+    problems += _check_metrics(spec)
+    if base_ok:
+        problems += _check_design(spec)
+        for name, param in spec.parameters.items():
+            problems += _check_parameter(name, param, base_doc, str(base_path))
+    if problems:
+        raise ScenarioError(str(path), problems)
+    return Sweep(spec, path, base_path, base_doc)
+
+
+def _apply_set(spec: SweepSpec, doc: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for name, value in spec.set.items():
+        try:
+            text = assignment(name, value)
+        except ValueError as exc:
+            problems.append(Problem(f"set[{name}]", str(exc)))
+            continue
+        problems += [Problem(f"set[{name}]", p.message) for p in apply_override(doc, text)]
+    return problems
+
+
+def _check_base(doc: dict[str, Any], base_path: Path) -> list[Problem]:
+    try:
+        validate_document(copy.deepcopy(doc), str(base_path))
+    except ScenarioError as exc:
+        return [Problem("base", f"{base_path} (with set applied): {p}") for p in exc.problems]
+    return []
+
+
+def _check_metrics(spec: SweepSpec) -> list[Problem]:
+    problems, seen = [], set()
+    for i, name in enumerate(spec.metrics):
+        where = f"metrics[{i}]"
+        if name in seen:
+            problems.append(Problem(where, f"metric '{name}' is listed twice"))
+        seen.add(name)
+        if name in METRICS:
+            continue
+        if not is_reference(name):
+            hint = did_you_mean(name, METRICS)
+            problems.append(
+                Problem(where, f"unknown metric '{name}'{hint}; or name one as module:function")
+            )
+            continue
+        try:
+            resolve_metric(name)
+        except ImportError as exc:
+            problems.append(Problem(where, f"cannot import metric '{name}': {exc}"))
+    return problems
+
+
+def _check_design(spec: SweepSpec) -> list[Problem]:
+    problems = []
+    if spec.design.type == "grid":
+        for name, param in spec.parameters.items():
+            try:
+                grid_levels(param, spec.design.levels)
+            except ValueError as exc:
+                problems.append(Problem(f"parameters[{name}]", str(exc)))
+    if spec.design.type == "morris":
+        for name, param in spec.parameters.items():
+            if not param.bounded:
+                problems.append(
+                    Problem(
+                        f"parameters[{name}]",
+                        f"a morris design needs bounded values; give this {param.kind} "
+                        "distribution a truncate: [low, high]",
+                    )
+                )
+    if problems:
+        return problems
+    runs = design_size(spec) * spec.replicates
+    if runs > MAX_RUNS:
+        problems.append(Problem("design", f"{runs:,} runs is more than the {MAX_RUNS:,} allowed"))
+    return problems
+
+
+def _check_parameter(
+    name: str, param: ParameterSpec, base_doc: dict[str, Any], source: str
+) -> list[Problem]:
+    where = f"parameters[{name}]"
+    for value, label in probe_values(param):
+        doc = copy.deepcopy(base_doc)
+        try:
+            text = assignment(name, value)
+        except ValueError as exc:
+            return [Problem(where, str(exc))]
+        problems = apply_override(doc, text)
+        if problems:  # a path that does not exist: the same for every value
+            return [Problem(where, p.message) for p in problems]
+        try:
+            validate_document(doc, source)
+        except ScenarioError as exc:
+            first, more = exc.problems[0], len(exc.problems) - 1
+            also = f" (and {more} more like it)" if more else ""
+            if first.message.startswith("unknown field"):
+                return [Problem(where, f"{first}{also}")]
+            hint = _integer_hint(param, exc)
+            shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
+            message = f"value {shown} ({label}) is not valid here: {first}{hint}{also}"
+            return [Problem(where, message)]
+    return []
+
+
+def _integer_hint(param: ParameterSpec, exc: ScenarioError) -> str:
+    if (
+        param.values is None
+        and not param.integer
+        and any("integer" in p.message for p in exc.problems)
+    ):
+        return " (add integer: true to draw whole numbers)"
+    return ""
+
+
+# -- schema errors ---------------------------------------------------------------------------
+
+_NESTED: dict[str, type[BaseModel]] = {
+    "normal": Normal,
+    "lognormal": LogNormal,
+    "triangular": Triangular,
+}
+
+
+def _problem(err: dict[str, Any]) -> Problem:
+    loc = list(err["loc"])
+    path = _path(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        hint = did_you_mean(str(loc[-1]), _model_at(loc[:-1]).model_fields)
+        return Problem(path, f"unknown field '{loc[-1]}'{hint}")
+    if kind == "missing":
+        return Problem(path, "required field is missing")
+    msg = err["msg"].removeprefix("Value error, ")
+    found = err.get("input")
+    if "input" not in err or isinstance(found, dict | list) or kind == "value_error":
+        return Problem(path, msg)
+    return Problem(path, f"{msg}; found {found!r}")
+
+
+def _path(loc: list[Any]) -> str:
+    """``parameters[a.b[*].c].range[1]``: mapping keys of parameters and set in brackets."""
+    out = ""
+    for n, part in enumerate(loc):
+        keyed = n == 1 and loc[0] in ("parameters", "set")
+        if isinstance(part, int) or keyed:
+            out += f"[{part}]"
+        elif part not in ("function-after", "function-before"):
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_at(loc: list[Any]) -> type[BaseModel]:
+    """The schema class at a location, for 'did you mean' hints."""
+    if not loc:
+        return SweepSpec
+    if loc[0] == "design":
+        return DesignSpec
+    if loc[0] == "parameters" and len(loc) >= 2:
+        return _NESTED.get(str(loc[2]), ParameterSpec) if len(loc) >= 3 else ParameterSpec
+    return SweepSpec

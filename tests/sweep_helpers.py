@@ -1,0 +1,61 @@
+"""Metrics and sweep files for the sweep tests, importable by worker processes.
+
+The sweep files name these metrics as ``tests.sweep_helpers:<function>``, so that
+local worker processes and Dask workers import them as they would a user's own.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.run import RunResult
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "scenarios" / "minimal.yaml"
+#: A tiny version of the minimal scenario: about 20 ms a run.
+TINY = {"audience.population": 100, "time.end": "2020-06-30"}
+
+
+def write_sweep(folder: Path, name: str = "sweep.yaml", **fields: Any) -> Path:
+    """Write a sweep file on the tiny minimal scenario; ``fields`` replace the defaults."""
+    doc: dict[str, Any] = {
+        "name": "test sweep",
+        "base": str(MINIMAL),
+        "set": dict(TINY),
+        "parameters": {
+            "intermediaries[*].integrity": {"range": [0.2, 0.8], "levels": 2},
+            "host_state.media_control": {"values": [0.1, 0.9]},
+        },
+        "design": "grid",
+        "replicates": 2,
+        "seed": 11,
+        "metrics": ["final_opinion", "share_leaked", "mean_attributable_opinion"],
+    }
+    doc.update(fields)
+    path = folder / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def slow_share_leaked(result: RunResult) -> float:
+    """share_leaked, after a pause, so that a test can interrupt a sweep mid-way."""
+    time.sleep(0.1)
+    return result.money.leaked / result.money.disbursed
+
+
+def fails_when_open(result: RunResult) -> float:
+    """Raises for scenarios with little media control; else the media control."""
+    control = result.scenario.host_state.media_control
+    if control < 0.5:
+        raise ValueError(f"deliberate failure at media_control={control}")
+    return control
+
+
+def media_control_only(result: RunResult) -> float:
+    """A synthetic outcome that depends on host_state.media_control and nothing else."""
+    control = result.scenario.host_state.media_control
+    return control**2 + 0.5 * control

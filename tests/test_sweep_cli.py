@@ -1,0 +1,114 @@
+"""The sweep command: what it prints, its exit status, and Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+
+from sim.sweep import SweepStore
+from sim.sweep.cli import add_sweep_parsers, cmd_sweep
+from sim.sweep.store import SUMMARY
+from tests.conftest import ROOT
+from tests.sweep_helpers import write_sweep
+
+
+def sweep_command(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="run_sim.py")
+    add_sweep_parsers(parser.add_subparsers(dest="command", required=True))
+    return cmd_sweep(parser.parse_args(["sweep", *argv]))
+
+
+def test_sweep_runs_prints_the_drivers_and_refuses_to_overwrite(tmp_path, capsys):
+    path = write_sweep(
+        tmp_path,
+        parameters={
+            "intermediaries[*].integrity": {"range": [0.1, 0.9]},
+            "host_state.media_control": {"range": [0.0, 1.0]},
+        },
+        design={"type": "sobol", "samples": 8},
+        replicates=1,
+        metrics=["share_leaked"],
+    )
+    out = tmp_path / "out"
+    assert sweep_command(str(path), "--out", str(out), "--workers", "1") == 0
+    printed = capsys.readouterr().out
+    assert "sobol design, 32 points x 1 replicate(s) = 32 runs; 32 to run" in printed
+    assert "32 runs: 32 ok, 0 failed, 0 not run" in printed
+    drivers = printed.split("what drives share_leaked")[1].splitlines()
+    assert drivers[1].endswith("intermediaries[*].integrity")  # the largest index first
+    assert f"results: {out}" in printed
+
+    assert sweep_command(str(path), "--out", str(out), "--workers", "1") == 2
+    assert "already holds a sweep; pass --resume" in capsys.readouterr().err
+    assert sweep_command(str(path), "--out", str(out), "--workers", "1", "--resume") == 0
+    assert "32 already stored, 0 to run" in capsys.readouterr().out
+
+    changed = write_sweep(tmp_path, "changed.yaml", design={"type": "sobol", "samples": 16})
+    assert sweep_command(str(changed), "--out", str(out), "--resume", "--workers", "1") == 2
+    assert "holds a different sweep" in capsys.readouterr().err
+
+
+def test_failures_are_listed_with_a_command_to_rerun_them(tmp_path, capsys):
+    path = write_sweep(tmp_path, metrics=["tests.sweep_helpers:fails_when_open"])
+    assert sweep_command(str(path), "--out", str(tmp_path / "out"), "--workers", "1") == 1
+    printed = capsys.readouterr().out
+    assert "8 runs: 4 ok, 4 failed, 0 not run" in printed
+    assert printed.count("failed: metric tests.sweep_helpers:fails_when_open: ValueError") == 4
+    assert "rerun alone: " in printed and "run_sim.py run" in printed
+    assert "--set host_state.media_control=0.1" in printed
+
+
+def test_bad_input_exits_with_2(tmp_path, capsys):
+    bad = write_sweep(tmp_path, replicates=0)
+    assert sweep_command(str(bad), "--out", str(tmp_path / "out")) == 2
+    assert "replicates: Input should be greater than or equal to 1" in capsys.readouterr().err
+    good = write_sweep(tmp_path, "good.yaml")
+    assert sweep_command(str(good), "--workers", "0") == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_stops_the_workers_and_keeps_what_finished(tmp_path):
+    parameters = {"intermediaries[*].integrity": {"range": [0.1, 0.9], "levels": 10}}
+    metrics = ["tests.sweep_helpers:slow_share_leaked"]
+    path = write_sweep(tmp_path, parameters=parameters, replicates=4, metrics=metrics)
+    out = tmp_path / "out"
+    code = (
+        "import sys; from tests.test_sweep_cli import sweep_command; "
+        f"sys.exit(sweep_command({str(path)!r}, '--out', {str(out)!r}, '--workers', '2'))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / SUMMARY).is_dir() and len(list((out / SUMMARY).glob("run-*"))) >= 3:
+                break
+            time.sleep(0.02)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < 5  # does not wait for the remaining runs
+    assert len(children) >= 2  # the workers (and multiprocessing's resource tracker)
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, "worker processes left running"
+    stored = SweepStore(out).completed_run_ids()
+    assert 3 <= len(stored) < 40
+    assert f"interrupted: {len(stored)} of 40 runs are stored in {out}" in err
+    assert "--resume" in err
+    assert not list(out.rglob(".*"))  # no temporary file left
+    assert len(SweepStore(out).read_summary()) == len(stored)
+    assert SweepStore(out).manifest["sessions"][-1]["interrupted"] is True
