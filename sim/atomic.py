@@ -5,16 +5,44 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 
+@cache
 def _umask() -> int:
     """The process's file-creation mask (read by setting and restoring it)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def atomic_file(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """Write a file under a temporary name, flush it to disk, then rename it into place.
+
+    Args:
+        path: The file to create or replace.
+        write: Writes the content to the temporary path it is given.
+
+    Returns:
+        The file written.
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        tmp.chmod(0o666 & ~_umask())  # as a plain open() would (mkstemp makes it private)
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())  # the data reaches the disk before the name does
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
 @contextmanager

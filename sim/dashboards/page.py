@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from sim.atomic import atomic_file
 from sim.dashboards.style import FONT_FAMILY, PLOTLY_CONFIG
 from sim.dashboards.text import safe
 
@@ -149,13 +149,4 @@ def write_page(path: str | os.PathLike[str], html: str) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_file(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))

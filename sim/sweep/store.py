@@ -26,10 +26,8 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +36,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from sim.atomic import atomic_directory
+from sim.atomic import atomic_directory, atomic_file
 from sim.run import TRAJECTORY_COLUMNS
 
 MANIFEST = "sweep.json"
@@ -94,9 +92,9 @@ def design_schema(parameters: dict[str, str]) -> pa.Schema:
     )
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+def write_jsonatomic_file(path: Path, data: dict[str, Any]) -> None:
     """Write JSON to ``path`` through a temporary file and a rename."""
-    _atomic(path, lambda tmp: tmp.write_text(_dumps(data), encoding="utf-8"))
+    atomic_file(path, lambda tmp: tmp.write_text(_dumps(data), encoding="utf-8"))
 
 
 def to_json_value(data: Any) -> Any:
@@ -112,28 +110,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
-
-
-@cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic(path: Path, write: Callable[[Path], object]) -> None:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        tmp.chmod(0o666 & ~_umask())  # as a plain open() would (mkstemp makes it private)
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())  # the data reaches the disk before the name does
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class SweepStore:
@@ -197,7 +173,7 @@ class SweepStore:
         """Apply ``change`` to the manifest and rewrite it atomically."""
         manifest = self.manifest
         change(manifest)
-        write_json_atomic(self.root / MANIFEST, manifest)
+        write_jsonatomic_file(self.root / MANIFEST, manifest)
 
     @property
     def parameter_kinds(self) -> dict[str, str]:
@@ -218,7 +194,7 @@ class SweepStore:
         """Delete temporary files left by an interrupted session; return how many."""
         gone = 0
         for folder in (self.root, self.root / SUMMARY, self.root / TRAJECTORIES):
-            for path in folder.glob(".*.tmp"):
+            for path in folder.glob(".*.partial"):
                 path.unlink(missing_ok=True)
                 gone += 1
         return gone
@@ -236,9 +212,9 @@ class SweepStore:
         """
         name = f"run-{row['run_id']:09d}.parquet"
         if trajectories is not None:
-            _atomic(self.root / TRAJECTORIES / name, lambda p: pq.write_table(trajectories, p))
+            atomic_file(self.root / TRAJECTORIES / name, lambda p: pq.write_table(trajectories, p))
         table = pa.Table.from_pylist([row], schema=self.schema)
-        _atomic(self.root / SUMMARY / name, lambda p: pq.write_table(table, p))
+        atomic_file(self.root / SUMMARY / name, lambda p: pq.write_table(table, p))
         self.singles += 1
 
     def compact(self) -> None:
@@ -255,7 +231,7 @@ class SweepStore:
         target = folder / f"batch-{uuid.uuid4().hex[:16]}.parquet"
         if in_memory:  # summary rows: small; one sorted row group reads fastest
             table = pa.concat_tables([pq.read_table(p, schema=schema) for p in singles])
-            _atomic(target, lambda t: pq.write_table(table.sort_by("run_id"), t))
+            atomic_file(target, lambda t: pq.write_table(table.sort_by("run_id"), t))
         else:  # trajectories: streamed, one run at a time, so memory stays flat
 
             def stream(tmp: Path) -> None:
@@ -263,7 +239,7 @@ class SweepStore:
                     for p in singles:
                         writer.write_table(pq.read_table(p, schema=schema))
 
-            _atomic(target, stream)
+            atomic_file(target, stream)
         for p in singles:
             p.unlink()
 
