@@ -45,20 +45,52 @@ def atomic_file(path: str | os.PathLike[str], write: Callable[[Path], object]) -
     return path
 
 
+class OccupiedError(ValueError):
+    """An output path holds something this program did not write: it will not replace it."""
+
+
+def check_replaceable(target: str | os.PathLike[str], marker: str) -> None:
+    """Refuse to replace anything but an empty folder or an earlier output of the same kind.
+
+    Args:
+        target: The output folder about to be written.
+        marker: A file name that every earlier output of this kind contains.
+
+    Raises:
+        OccupiedError: If ``target`` is a file, or a non-empty folder without ``marker``.
+    """
+    target = Path(target)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OccupiedError(f"{target} exists and is not a folder; choose another output path")
+    if any(target.iterdir()) and not (target / marker).is_file():
+        raise OccupiedError(
+            f"{target} is a non-empty folder that is not an earlier output (it has no "
+            f"{marker}); refusing to replace it: choose another output path"
+        )
+
+
 @contextmanager
-def atomic_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_directory(target: str | os.PathLike[str], marker: str) -> Iterator[Path]:
     """Build a folder under a temporary name and move it to ``target`` when done.
 
     The temporary folder is hidden, beside ``target`` (so the final rename stays on one
     file system). If the block raises, it is deleted and ``target`` is left as it was;
-    otherwise an existing ``target`` is moved aside, replaced, then deleted.
+    otherwise an existing ``target`` is moved aside, replaced, then deleted. Only an
+    empty folder or an earlier output (a folder holding ``marker``) is ever replaced.
 
     Args:
         target: The folder to create or replace.
+        marker: A file every output of this kind contains (see :func:`check_replaceable`).
 
     Yields:
         The temporary folder to write into.
+
+    Raises:
+        OccupiedError: If ``target`` holds something else.
     """
+    check_replaceable(target, marker)
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.atomic import OccupiedError, check_replaceable
 from sim.dashboards.compare import classify, default_out, run_comparison
 from sim.dashboards.images import BrowserNotFoundError, require_browser
-from sim.dashboards.load import NotAResultError
+from sim.dashboards.load import COMPARISON_FILE, NotAResultError
 from sim.dashboards.report import (
     render_any,
     render_comparison_folder,
@@ -26,7 +27,7 @@ from sim.dashboards.report import (
 from sim.dashboards.sweep_dashboard import NotASweepError, render_sweep
 from sim.model.clock import step_dates
 from sim.model.ledger import BooksUnbalancedError
-from sim.output import write_run
+from sim.output import MANIFEST, write_run
 from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.sweep.cli import add_sweep_parsers, cmd_sweep
@@ -38,6 +39,21 @@ class UsageError(ValueError):
     """A command-line argument that argparse cannot check by itself."""
 
 
+#: Largest seed a scenario accepts (and NumPy's SeedSequence takes).
+MAX_SEED = 2**63 - 1
+
+
+def seed_value(text: str) -> int:
+    """An argparse type: a whole number from 0 to 2**63 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found '{text}'") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63 - 1, found {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="run_sim.py",
@@ -47,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario and write its results")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--seed", type=int, help="root random seed (default: the scenario's seed)")
+    run.add_argument("--seed", type=seed_value, help="root random seed (default: the scenario's)")
     run.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/<scenario>-seed<N>)")
     run.add_argument("--no-dashboard", action="store_true", help="do not write dashboard.html")
     _add_images(run)
@@ -74,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/compare-<a>-vs-<b>)")
     cmp_.add_argument(
         "--seed",
-        type=int,
+        type=seed_value,
         help="first seed; replicates use seed, seed+1, ... (default: the first scenario's)",
     )
     _add_images(cmp_)
@@ -140,6 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"{Path(args.scenario).stem}-seed{seed}"
+    check_replaceable(out, MANIFEST)  # before the run, not after it
     steps = 2 * len(step_dates(scenario.time))
     with tqdm(
         total=steps,
@@ -194,6 +211,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         require_browser()
     inputs = classify(args.inputs)
     out = Path(args.out) if args.out else default_out(inputs, RESULTS_DIR)
+    check_replaceable(out, COMPARISON_FILE)
     runs = sum(1 if i.is_result else args.replicates for i in inputs)
     with tqdm(
         total=runs,
@@ -261,8 +279,11 @@ def cmd_sweep_report(args: argparse.Namespace) -> int:
 def cmd_classroom(args: argparse.Namespace) -> int:
     """Build the classroom pack."""
     from sim.classroom import build_classroom
+    from sim.classroom.build import PAGE_NAME
 
-    pack = build_classroom(Path(args.out) if args.out else RESULTS_DIR / "classroom")
+    out = Path(args.out) if args.out else RESULTS_DIR / "classroom"
+    check_replaceable(out, PAGE_NAME)
+    pack = build_classroom(out)
     print(f"classroom pack: {pack.points} precomputed runs in {pack.seconds:.0f} s")
     print(f"folder: {_shown(pack.folder)}")
     print(f"page: {_shown(pack.page)}")
@@ -289,7 +310,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2
-    except (NotAResultError, NotASweepError, UsageError, BrowserNotFoundError) as exc:
+    except (
+        NotAResultError,
+        NotASweepError,
+        UsageError,
+        BrowserNotFoundError,
+        OccupiedError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BooksUnbalancedError as exc:

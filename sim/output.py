@@ -109,7 +109,7 @@ def write_run(
     Returns:
         The folder written.
     """
-    with atomic_directory(out_dir) as tmp:
+    with atomic_directory(out_dir, MANIFEST) as tmp:
         for name in TABLES:
             table: pd.DataFrame = getattr(result, name)
             table.to_csv(

@@ -116,3 +116,38 @@ def test_default_output_folder_under_results(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["run", str(SCENARIOS / "minimal.yaml"), "--set", "audience.population=200"]) == 0
     assert (tmp_path / "results" / "minimal-seed0" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("kind", ["file", "foreign folder"])
+def test_run_refuses_to_replace_what_it_did_not_write(tmp_path, capsys, kind):
+    target = tmp_path / "precious"
+    if kind == "file":
+        target.write_text("my thesis")
+    else:
+        target.mkdir()
+        (target / "thesis.txt").write_text("my thesis")
+    status = main(
+        [
+            "run",
+            str(SCENARIOS / "minimal.yaml"),
+            "--out",
+            str(target),
+            "--no-dashboard",
+            "--set",
+            "audience.population=100",
+        ]
+    )
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "precious" in err
+    assert ("not a folder" if kind == "file" else "refusing to replace it") in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious"]
+    assert (target if kind == "file" else target / "thesis.txt").read_text() == "my thesis"
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**63), "abc"])
+def test_out_of_range_seeds_are_usage_errors(seed, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(SCENARIOS / "minimal.yaml"), "--seed", seed])
+    assert exc.value.code == 2
+    assert "--seed" in capsys.readouterr().err

@@ -129,7 +129,7 @@ def build_classroom(
     name = load_scenario(scenario).name
     dates = _dates(scenario)
     html = lesson_page(grid, points, dates)
-    with atomic_directory(out) as tmp:
+    with atomic_directory(out, PAGE_NAME) as tmp:
         write_page(tmp / PAGE_NAME, html)
         (tmp / "README.txt").write_text(
             _README.format(points=len(points), scenario=name, seed=seed), encoding="utf-8"

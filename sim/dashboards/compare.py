@@ -131,7 +131,7 @@ def run_comparison(
         seed = next(iter(scenarios.values())).seed if scenarios else 0
     seeds = replicate_seeds(seed, replicates)
     target = Path(out).resolve()
-    with atomic_directory(target) as tmp:
+    with atomic_directory(target, COMPARISON_FILE) as tmp:
         entries = []
         for item in inputs:
             if item.is_result:

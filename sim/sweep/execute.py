@@ -184,7 +184,7 @@ class DaskCluster:
 
         try:
             self._client = Client(self.address, timeout=self.timeout)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
             raise ExecutorError(
                 f"cannot reach the Dask scheduler at {self.address}: {exc}"
             ) from None

@@ -145,7 +145,7 @@ class SweepStore:
         root = Path(root)
         if root.exists() and any(root.iterdir()):
             raise SweepStoreError(f"{root} exists and is not empty")
-        with atomic_directory(root) as tmp:
+        with atomic_directory(root, MANIFEST) as tmp:
             (tmp / SUMMARY).mkdir()
             (tmp / TRAJECTORIES).mkdir()
             pq.write_table(design, tmp / DESIGN)
