@@ -232,7 +232,14 @@ def test_segment_figures_one_colour_per_segment(run):
     assert seg.data[0].line.color == seg.data[1].line.color
     assert seg.data[0].line.color != seg.data[2].line.color
     infl = figures.segment_influence_figure(run, shocks)
-    assert [t.line.color for t in infl.data] == [seg.data[0].line.color, seg.data[2].line.color]
+    young, old = seg.data[0].line.color, seg.data[2].line.color
+    assert [t.line.color for t in infl.data] == [young, young, old, old]
+    assert [t.name for t in infl.data] == ["young", "young: reported", "old", "old: reported"]
+    assert [t.line.dash for t in infl.data] == ["solid", "dot", "solid", "dot"]
+    segs = run.segments
+    reported = segs[segs["segment"] == "old"]["reported_influence"]
+    assert list(infl.data[3].y) == list(reported)
+    assert reported.iloc[-1] > 0  # the reports claimed something in every funded segment
 
 
 def test_money_over_time_layers_add_up_to_disbursed(run):

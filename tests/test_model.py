@@ -3,6 +3,7 @@
 import filecmp
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -233,3 +234,14 @@ def test_mesa_deprecations_are_errors_in_the_test_suite():
 
     with pytest.raises((DeprecationWarning, FutureWarning)):
         mesa.Model(seed=1)  # the deprecated spelling of Model(rng=...)
+
+
+def test_reported_influence_per_segment_adds_up_to_the_overall_figure(small):
+    r = simulate(small, 2)
+    seg = r.segments.merge(
+        pd.DataFrame({"segment": ["young", "old"], "share": [0.4, 0.6]}), on="segment"
+    )
+    weighted = (seg["reported_influence"] * seg["share"]).groupby(seg["step"]).sum()
+    overall = r.trajectories.set_index("step")["reported_influence"]
+    assert overall.iloc[-1] > 0
+    assert np.allclose(weighted.to_numpy(), overall.to_numpy(), rtol=1e-9, atol=1e-15)

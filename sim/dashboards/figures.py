@@ -127,19 +127,31 @@ def segment_opinion_figure(run: RunData, shocks: list[Shock]) -> go.Figure:
 
 
 def segment_influence_figure(run: RunData, shocks: list[Shock]) -> go.Figure:
-    """Attributable influence per segment."""
+    """Attributable influence per segment (solid) and what reports claimed for it (dotted)."""
     s = run.segments
     names = segment_names(run)
+    reported = "reported_influence" in s  # absent from result folders written before it
     fig = go.Figure()
     for seg, colour in palette.colour_map(run.segment_ids).items():
         rows = s[s["segment"] == seg]
-        fig.add_trace(
-            _line(rows["date"], rows["attributable_opinion"], names[seg], colour, fmt=".5f")
-        )
+        bought = _line(rows["date"], rows["attributable_opinion"], names[seg], colour, fmt=".5f")
+        fig.add_trace(bought.update(legendgroup=seg))
+        if reported:
+            told = _line(
+                rows["date"],
+                rows["reported_influence"],
+                f"{names[seg]}: reported",
+                colour,
+                dash="dot",
+                fmt=".5f",
+                width=1.5,
+            )
+            fig.add_trace(told.update(legendgroup=seg))
     fig.add_hline(y=0, line={"color": palette.GREY, "width": 1})
-    apply_style(
-        fig, "Influence bought in each audience segment (actual minus counterfactual)", SHIFT_AXIS
-    )
+    title = "Influence bought in each audience segment (actual minus counterfactual)"
+    if reported:
+        title += ", and what the reports claimed (dotted)"
+    apply_style(fig, title, SHIFT_AXIS)
     add_shock_markers(fig, shocks)
     return fig
 

@@ -125,6 +125,7 @@ class InfluenceModel(mesa.Model):
                     "opinion_mean",
                     "favourable_share",
                     "reach_share",
+                    "reported_influence",
                 ],
                 "outlets": ["step", "date", "outlet", "status", "reach_share"],
             },
@@ -226,7 +227,9 @@ class InfluenceModel(mesa.Model):
         favourable = a.opinion > threshold
         ledger = self.ledger
         real = self.spec.audience.real_population
-        reported = sum(f.reported_contacts * f.spec.assumed_shift_per_contact for f in self.funders)
+        # What reports imply: assumed shift per contact x contacts claimed per person.
+        claimed = sum(f.reported_contacts * f.spec.assumed_shift_per_contact for f in self.funders)
+        reported = np.minimum(1.0, claimed / a.real_sizes)
         for_show, substantive = ledger.total("for_show"), ledger.total("substantive")
         self.current = {
             "step": self.steps,
@@ -234,7 +237,7 @@ class InfluenceModel(mesa.Model):
             "opinion_mean": float(a.opinion.mean()),
             "favourable_share": float(favourable.mean()),
             "reach_share": float(a.reached_share @ a.segment_sizes / a.size),
-            "reported_influence": min(1.0, reported / real),
+            "reported_influence": min(1.0, float(claimed.sum()) / real),
             "disbursed_usd": ledger.total("disbursement") / 100,
             "leaked_usd": ledger.total("leak") / 100,
             "for_show_usd": for_show / 100,
@@ -254,6 +257,7 @@ class InfluenceModel(mesa.Model):
                     "opinion_mean": float(means[n]),
                     "favourable_share": float(shares[n]),
                     "reach_share": float(a.reached_share[n]),
+                    "reported_influence": float(reported[n]),
                 },
             )
         for outlet in self.outlets_by_id.values():

@@ -61,7 +61,7 @@ class Funder(mesa.Agent):
         schedule: Cents to disburse per step (shocks rescale the remainder).
         belief: Intermediary id -> believed effectiveness in [0, 1].
         audit_probability: Current yearly audit probability.
-        reported_contacts: Contacts claimed in reports, cumulated.
+        reported_contacts: Contacts claimed in reports, cumulated, per segment.
     """
 
     def __init__(self, model: InfluenceModel, spec: FunderSpec) -> None:
@@ -73,7 +73,7 @@ class Funder(mesa.Agent):
         self.belief = dict.fromkeys(spec.allocation, spec.initial_belief)
         self.audit_probability = spec.audit_probability
         self.audit_until: dt.date | None = None
-        self.reported_contacts = 0.0
+        self.reported_contacts = np.zeros(len(model.segment_index))
         self.audit_rng = model.streams["funders"]
 
     @property
@@ -106,7 +106,7 @@ class Funder(mesa.Agent):
         for agent in self.intermediaries:
             report = agent.last_report
             if report.planned > 0:
-                self.reported_contacts += report.claimed
+                self.reported_contacts += report.claimed_by_segment
                 seen = min(1.0, report.claimed / report.planned)
                 self.belief[agent.spec.id] += lam * (seen - self.belief[agent.spec.id])
             # The draw happens every step, so audits do not shift other streams.

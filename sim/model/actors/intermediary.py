@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from sim.model.actors.holder import MoneyHolder
 from sim.model.ledger import split_cents
@@ -18,14 +20,30 @@ class Report:
     """What an intermediary tells its funder about one step, in contacts.
 
     Attributes:
-        planned: Contacts the money received would buy if all of it were spent as planned.
-        claimed: Contacts claimed: the plan, inflated.
+        planned_by_segment: Contacts per segment that the money received would buy if all
+            of it were spent as planned.
+        inflation: The report's inflation: claims are the plan times (1 + inflation).
         delivered: Contacts the grantees actually made (what an audit finds).
     """
 
-    planned: float = 0.0
-    claimed: float = 0.0
+    planned_by_segment: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    inflation: float = 0.0
     delivered: float = 0.0
+
+    @property
+    def planned(self) -> float:
+        """Planned contacts, all segments."""
+        return float(self.planned_by_segment.sum())
+
+    @property
+    def claimed_by_segment(self) -> np.ndarray:
+        """Contacts claimed per segment: the plan, inflated."""
+        return self.planned_by_segment * (1.0 + self.inflation)
+
+    @property
+    def claimed(self) -> float:
+        """Contacts claimed, all segments."""
+        return self.planned * (1.0 + self.inflation)
 
 
 class Intermediary(MoneyHolder):
@@ -82,19 +100,14 @@ class Intermediary(MoneyHolder):
             return
         attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
         weights = [max(getattr(g.spec, attr), 1e-6) for g in grantees]
-        planned = 0.0
+        planned = np.zeros(len(m.segment_index))
         for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
             m.transfer(self.account, grantee.account, cents, "grant")
             grantee.received += cents
             planned += incoming * w / sum(weights) * grantee.contacts_per_cent
-        self.last_report = Report(
-            planned=planned,
-            claimed=planned * (1.0 + self.spec.report_inflation),
-            delivered=0.0,
-        )
+        self.last_report = Report(planned, self.spec.report_inflation)
 
     def record_delivery(self) -> None:
         """After grantees acted, note what they really delivered (seen only by audits)."""
         delivered = sum(g.delivered for g in self.model.grantees_of(self))
-        r = self.last_report
-        self.last_report = Report(r.planned, r.claimed, delivered)
+        self.last_report = replace(self.last_report, delivered=delivered)

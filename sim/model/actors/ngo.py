@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.model.actors.holder import MoneyHolder
 from sim.model.ledger import split_cents
 from sim.scenario.schema import NgoSpec
@@ -35,11 +37,13 @@ class Ngo(MoneyHolder):
         self.delivered = 0.0
         catalogue = model.activities_by_id
         total = sum(spec.activities.values())
-        # Contacts a cent buys when the mix is spent as planned (what reports assume).
-        self.contacts_per_cent = sum(
-            w / total * sum(catalogue[a].reach.values()) / (catalogue[a].cost_usd * 100)
-            for a, w in spec.activities.items()
-        )
+        # Contacts a cent buys in each segment when the mix is spent as planned (what
+        # reports assume), in the model's segment order.
+        self.contacts_per_cent = np.zeros(len(model.segment_index))
+        for a, w in spec.activities.items():
+            for segment, people in catalogue[a].reach.items():
+                per_cent = people / (catalogue[a].cost_usd * 100)
+                self.contacts_per_cent[model.segment_index[segment]] += w / total * per_cent
 
     @property
     def active(self) -> bool:

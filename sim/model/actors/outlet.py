@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.model.actors.holder import MoneyHolder
 from sim.scenario.schema import OutletSpec
 
@@ -46,8 +48,11 @@ class Outlet(MoneyHolder):
             * model.language_share(seg, spec.language)
             for seg, share in spec.reach.items()
         }
-        full = sum(self.people.values())
-        self.contacts_per_cent = full / self.cost_per_step if self.cost_per_step else 0.0
+        # Contacts a cent buys in each segment at full capacity (what reports assume).
+        self.contacts_per_cent = np.zeros(len(model.segment_index))
+        if self.cost_per_step:
+            for seg, people in self.people.items():
+                self.contacts_per_cent[model.segment_index[seg]] = people / self.cost_per_step
 
     @property
     def active(self) -> bool:
