@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from sim.dashboards import page
@@ -30,18 +31,21 @@ class NotASweepError(ValueError):
     """A folder that is not a sweep's results folder."""
 
 
-def sweep_figures(store: SweepStore, metric: str) -> tuple[dict[str, go.Figure], list[str]]:
+def sweep_figures(
+    store: SweepStore, metric: str, runs: pd.DataFrame | None = None
+) -> tuple[dict[str, go.Figure], list[str]]:
     """Build the sweep's figures for one metric.
 
     Args:
         store: The sweep folder's store.
         metric: The metric to explain.
+        runs: The summary table, if already read (read from the store otherwise).
 
     Returns:
         Figures by id, and notes on figures that could not be drawn (and why).
     """
     params = parameter_names(store)
-    runs = store.read_summary()
+    runs = store.read_summary() if runs is None else runs
     points = aggregate(store, [metric])
     design = store.manifest["design"]["type"]
     figs: dict[str, go.Figure] = {"response": response_curves(runs, params, metric)}
@@ -62,8 +66,7 @@ def sweep_figures(store: SweepStore, metric: str) -> tuple[dict[str, go.Figure],
     return figs, notes
 
 
-def _metric_rows(store: SweepStore) -> list[list[str]]:
-    runs = store.read_summary(columns=store.metrics)
+def _metric_rows(store: SweepStore, runs: pd.DataFrame) -> list[list[str]]:
     rows = []
     for m in store.metrics:
         values = runs[m].replace([np.inf, -np.inf], np.nan).dropna()
@@ -104,10 +107,10 @@ def render_sweep(folder: str | os.PathLike[str], metric: str | None = None) -> P
     if metric not in store.metrics:
         raise NotASweepError(f"metric '{metric}' was not recorded; recorded: {store.metrics}")
     m = store.manifest
-    summary = store.read_summary(columns=["status", "error"])
+    summary = store.read_summary()
     failed = summary[summary["status"] == "error"]
     design = m["design"]
-    figs, notes = sweep_figures(store, metric)
+    figs, notes = sweep_figures(store, metric, summary)
     meta = (
         f"Design {design['type']}: {design['points']} points x {m['spec']['replicates']} "
         f"replicate(s); {len(summary)} runs stored, {len(failed)} failed. "
@@ -121,7 +124,7 @@ def render_sweep(folder: str | os.PathLike[str], metric: str | None = None) -> P
         page.heading("Metrics over all runs (mean, and the middle 90% of runs)"),
         page.table(
             ["metric", "what it is", "mean", "5-95%", "runs"],
-            _metric_rows(store),
+            _metric_rows(store, summary),
             numeric=[False, False, True, True, True],
         ),
         page.heading(f"What drives {metric}"),
