@@ -247,13 +247,13 @@ def test_none_rule_leaves_opinions_and_stream_untouched():
     state = rng.bit_generator.state
     indptr, indices = complete_graph(10)
     x = np.linspace(-1, 1, 10)
-    out = PEER_RULES["none"](x, indptr, indices, 100, rng)
+    out = PEER_RULES["none"].kernel(x, indptr, indices, 100, rng)
     assert out is x
     np.testing.assert_array_equal(out, np.linspace(-1, 1, 10))
     assert rng.bit_generator.state == state
-    assert PEER_RULES["none"] is no_peer_step
-    assert PEER_RULES["deffuant"] is deffuant_step
-    assert PEER_RULES["voter"] is voter_step
+    assert PEER_RULES["none"].kernel is no_peer_step
+    assert PEER_RULES["deffuant"].kernel is deffuant_step
+    assert PEER_RULES["voter"].kernel is voter_step
 
 
 # ---------------------------------------------------------------------------- network

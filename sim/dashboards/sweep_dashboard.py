@@ -22,6 +22,7 @@ from sim.dashboards.sweep_figures import (
     sensitivity_bars,
 )
 from sim.sweep.analysis import aggregate, parameter_names, sensitivity
+from sim.sweep.samplers import SENSITIVITY_DESIGNS
 from sim.sweep.store import SweepStore
 
 DASHBOARD = "dashboard.html"
@@ -52,7 +53,7 @@ def sweep_figures(
     notes: list[str] = []
     if design == "grid" and len(params) == 2:
         figs["heatmap"] = heatmap(points, params[0], params[1], metric)
-    if design in ("sobol", "morris"):
+    if design in SENSITIVITY_DESIGNS:
         try:
             figs["sensitivity"] = sensitivity_bars(sensitivity(store, metric), design, metric)
         except ValueError as exc:

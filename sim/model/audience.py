@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.model.clock import per_step
-from sim.model.dynamics import deffuant_step, voter_step
+from sim.model.dynamics import PEER_RULES
 from sim.model.ledger import split_cents
 from sim.model.network import build_network, neighbour_arrays
 from sim.scenario.schema import AudienceSpec
@@ -192,12 +192,7 @@ class Audience:
             t += x
             x = t
         peer = self.spec.peer
-        if peer.rule == "deffuant":
-            x = deffuant_step(
-                x, self.indptr, self.indices, r.pairs, peer.confidence, peer.convergence, rng_peer
-            )
-        elif peer.rule == "voter":
-            x = voter_step(x, self.indptr, self.indices, r.pairs, rng_peer)
+        x = PEER_RULES[peer.rule].step(x, self.indptr, self.indices, r.pairs, rng_peer, peer)
         # x is a fresh array here (never self.opinion), so it can be clipped in place.
         self.opinion = np.clip(x, -1.0, 1.0, out=x)
 

@@ -16,6 +16,7 @@ without an influence operation) relies on. The ``"none"`` rule draws nothing at 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -201,11 +202,47 @@ def no_peer_step(
     return x
 
 
-PEER_RULES: dict[str, Callable[..., np.ndarray]] = {
-    "deffuant": deffuant_step,
-    "voter": voter_step,
-    "none": no_peer_step,
+@dataclass(frozen=True)
+class PeerRule:
+    """A registered peer-influence rule.
+
+    Attributes:
+        name: The name a scenario gives in ``audience.peer.rule``.
+        description: One line for the scenario-format documentation.
+        kernel: ``kernel(x, indptr, indices, n, rng, **params) -> new x``.
+        params: Fields of ``audience.peer`` passed to the kernel by keyword.
+    """
+
+    name: str
+    description: str
+    kernel: Callable[..., np.ndarray]
+    params: tuple[str, ...] = ()
+
+    def step(
+        self,
+        x: np.ndarray,
+        indptr: np.ndarray,
+        indices: np.ndarray,
+        n: int,
+        rng: np.random.Generator,
+        spec: object,
+    ) -> np.ndarray:
+        """Run the kernel once, taking its parameters from the scenario's peer section."""
+        params = {name: getattr(spec, name) for name in self.params}
+        return self.kernel(x, indptr, indices, n, rng=rng, **params)
+
+
+#: Every peer rule, by name: the schema's allowed names and the audience's dispatch.
+PEER_RULES: dict[str, PeerRule] = {
+    rule.name: rule
+    for rule in (
+        PeerRule(
+            "deffuant",
+            "bounded confidence (Deffuant et al. 2000): close pairs compromise",
+            deffuant_step,
+            ("confidence", "convergence"),
+        ),
+        PeerRule("voter", "voter model: copy a random neighbour's opinion", voter_step),
+        PeerRule("none", "no peer influence", no_peer_step),
+    )
 }
-"""Peer-influence rule name -> kernel. ``"voter"`` and ``"none"`` take
-``(x, indptr, indices, n, rng)``; ``"deffuant"`` takes
-``(x, indptr, indices, n, confidence, convergence, rng)``."""

@@ -21,11 +21,87 @@ Two generators are provided:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-GENERATORS = ("random", "small_world")
+#: First endpoints of the edges a generator fixes, their partners, and the first
+#: endpoints of the edges whose partners are drawn with homophily.
+EdgePlan = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class NetworkGenerator:
+    """A registered network generator.
+
+    Attributes:
+        name: The name a scenario gives in ``audience.network.generator``.
+        description: One line for the scenario-format documentation.
+        edges: ``(order, mean_degree, rewiring, rng) -> EdgePlan``: the edges it fixes
+            and the first endpoints of those whose partner is drawn (with homophily);
+            ``order`` lists the people in stable segment order.
+    """
+
+    name: str
+    description: str
+    edges: Callable[[np.ndarray, float, float, np.random.Generator], EdgePlan]
+
+
+#: Every network generator, by name: the schema's allowed names and the dispatch.
+GENERATORS: dict[str, NetworkGenerator] = {}
+
+
+def register_generator(
+    name: str, description: str
+) -> Callable[[Callable[..., EdgePlan]], Callable[..., EdgePlan]]:
+    """Register an edge planner under ``name`` (a decorator)."""
+
+    def decorate(edges: Callable[..., EdgePlan]) -> Callable[..., EdgePlan]:
+        if name in GENERATORS:
+            raise ValueError(f"network generator '{name}' is already registered")
+        GENERATORS[name] = NetworkGenerator(name, description, edges)
+        return edges
+
+    return decorate
+
+
+@register_generator("random", "Erdos-Renyi-like: N * mean_degree / 2 edges, homophilous partners")
+def _random_edges(
+    order: np.ndarray, mean_degree: float, rewiring: float, rng: np.random.Generator
+) -> EdgePlan:
+    """Every edge gets a uniform first endpoint and a drawn partner."""
+    n = order.size
+    m = round(n * mean_degree / 2)
+    none = np.empty(0, dtype=np.int64)
+    return none, none.copy(), rng.integers(0, n, size=m)
+
+
+@register_generator(
+    "small_world", "Watts-Strogatz-like ring lattice; each edge rewired with 'rewiring'"
+)
+def _small_world_edges(
+    order: np.ndarray, mean_degree: float, rewiring: float, rng: np.random.Generator
+) -> EdgePlan:
+    """A ring lattice in segment order; rewired edges keep their first endpoint."""
+    n = order.size
+    half = round(mean_degree) // 2
+    if half < 1:
+        raise ValueError(
+            f"small_world needs round(mean_degree) >= 2 for a non-empty ring lattice; "
+            f"got mean_degree={mean_degree!r}"
+        )
+    if 2 * half >= n:
+        raise ValueError(
+            f"small_world needs 2 * (round(mean_degree) // 2) < N (N={n}); "
+            f"got mean_degree={mean_degree!r}"
+        )
+    pos = np.arange(n, dtype=np.int64)
+    u_lat = np.tile(order, half)
+    v_lat = np.concatenate([order[(pos + d) % n] for d in range(1, half + 1)])
+    rewire = rng.random(u_lat.size) < rewiring
+    return u_lat[~rewire], v_lat[~rewire], u_lat[rewire]
+
 
 # Rounds of redrawing partners whose edge was a self loop or a repeat. A few rounds remove
 # practically all collisions; the cap only matters when an edge cannot be placed at all
@@ -71,7 +147,9 @@ def build_network(
     seg = _check_segments(segment_of)
     n = seg.size
     if generator not in GENERATORS:
-        raise ValueError(f"unknown network generator {generator!r}; expected one of {GENERATORS}")
+        raise ValueError(
+            f"unknown network generator {generator!r}; expected one of {tuple(GENERATORS)}"
+        )
     if not np.isfinite(mean_degree) or not 0 < mean_degree < n:
         raise ValueError(
             f"mean_degree must satisfy 0 < mean_degree < N (N={n}); got {mean_degree!r}"
@@ -94,30 +172,7 @@ def build_network(
         anyone = rng.integers(0, n, size=u.size)
         return np.where(same, within, anyone)
 
-    if generator == "random":
-        m = round(n * mean_degree / 2)
-        u_fixed = np.empty(0, dtype=np.int64)
-        v_fixed = np.empty(0, dtype=np.int64)
-        u_new = rng.integers(0, n, size=m)
-    else:
-        half = round(mean_degree) // 2
-        if half < 1:
-            raise ValueError(
-                f"small_world needs round(mean_degree) >= 2 for a non-empty ring lattice; "
-                f"got mean_degree={mean_degree!r}"
-            )
-        if 2 * half >= n:
-            raise ValueError(
-                f"small_world needs 2 * (round(mean_degree) // 2) < N (N={n}); "
-                f"got mean_degree={mean_degree!r}"
-            )
-        pos = np.arange(n, dtype=np.int64)
-        u_lat = np.tile(order, half)
-        v_lat = np.concatenate([order[(pos + d) % n] for d in range(1, half + 1)])
-        rewire = rng.random(u_lat.size) < rewiring
-        u_fixed, v_fixed = u_lat[~rewire], v_lat[~rewire]
-        u_new = u_lat[rewire]
-
+    u_fixed, v_fixed, u_new = GENERATORS[generator].edges(order, mean_degree, rewiring, rng)
     keys = _place_edges(u_fixed, v_fixed, u_new, draw_partner, n)
     return _csr_from_keys(keys, n)
 

@@ -16,6 +16,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from sim.model.dynamics import PEER_RULES
+from sim.model.network import GENERATORS
+
 Id = Annotated[
     str,
     Field(
@@ -28,6 +31,9 @@ Id = Annotated[
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Opinion = Annotated[float, Field(ge=-1.0, le=1.0)]
 Usd = Annotated[float, Field(ge=0.0, le=1e13)]
+#: Names derived from the registries, so a name the model cannot dispatch cannot validate.
+PeerRuleName = Literal[tuple(PEER_RULES)]  # type: ignore[valid-type]
+NetworkGeneratorName = Literal[tuple(GENERATORS)]  # type: ignore[valid-type]
 
 
 class _Strict(BaseModel):
@@ -269,8 +275,9 @@ class SegmentSpec(_Strict):
 class NetworkSpec(_Strict):
     """Social network generator."""
 
-    generator: Literal["random", "small_world"] = Field(
-        default="random", description="'random' (Erdos-Renyi-like) or 'small_world'."
+    generator: NetworkGeneratorName = Field(
+        default="random",
+        description="; ".join(f"'{g.name}': {g.description}" for g in GENERATORS.values()),
     )
     mean_degree: Annotated[float, Field(gt=0.0, le=200.0)] = Field(
         default=10.0, description="Mean number of contacts per person."
@@ -286,8 +293,10 @@ class NetworkSpec(_Strict):
 class PeerSpec(_Strict):
     """Peer influence on the social network."""
 
-    rule: Literal["deffuant", "voter", "none"] = Field(
-        default="deffuant", description="Opinion-dynamics rule."
+    rule: PeerRuleName = Field(
+        default="deffuant",
+        description="Opinion-dynamics rule: "
+        + "; ".join(f"'{r.name}': {r.description}" for r in PEER_RULES.values()),
     )
     confidence: Annotated[float, Field(gt=0.0, le=2.0)] = Field(
         default=0.5,

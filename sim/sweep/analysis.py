@@ -20,10 +20,9 @@ import os
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
 
 from sim.sweep.designs import salib_problem
+from sim.sweep.samplers import DESIGNS, SENSITIVITY_DESIGNS
 from sim.sweep.seeds import analysis_seed
 from sim.sweep.store import SweepStore
 
@@ -125,8 +124,11 @@ def sensitivity(
     store = open_sweep(source)
     manifest = store.manifest
     kind = manifest["design"]["type"]
-    if kind not in ("sobol", "morris"):
-        raise ValueError(f"sensitivity indices need a sobol or morris design, not {kind}")
+    design = DESIGNS[kind]
+    if design.analyse is None:
+        raise ValueError(
+            f"sensitivity indices need a {' or '.join(SENSITIVITY_DESIGNS)} design, not {kind}"
+        )
     if metric not in store.metrics:
         raise ValueError(f"metric '{metric}' was not recorded; recorded: {store.metrics}")
     y = point_means(store, metric)
@@ -141,30 +143,11 @@ def sensitivity(
     names = parameter_names(store)
     problem = salib_problem(names)
     seed = analysis_seed(int(manifest["spec"]["seed"]))
-    if kind == "sobol":
-        second = bool(manifest["spec"]["design"]["second_order"])
-        si = sobol_analyze.analyze(
-            problem,
-            y,
-            calc_second_order=second,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-        )
-        keys = ("S1", "S1_conf", "ST", "ST_conf")
-    else:
-        design = store.read_design().to_pandas()
-        x = design[[f"unit:{n}" for n in names]].to_numpy(dtype=float)
-        si = morris_analyze.analyze(
-            problem,
-            x,
-            y,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            num_levels=int(manifest["spec"]["design"]["levels"]),
-            seed=seed,
-        )
-        keys = ("mu_star", "mu_star_conf", "mu", "sigma")
+    unit = store.read_design().to_pandas()[[f"unit:{n}" for n in names]].to_numpy(float)
+    si = design.analyse(
+        problem, unit, y, manifest["spec"]["design"], num_resamples, conf_level, seed
+    )
+    keys = design.index_columns
     table = pd.DataFrame({k: np.asarray(si[k], dtype=float) for k in keys})
     table.insert(0, "parameter", names)
     return table

@@ -23,6 +23,7 @@ from sim.sweep.analysis import sensitivity
 from sim.sweep.execute import ExecutorError, make_executor
 from sim.sweep.load import assignment, load_sweep
 from sim.sweep.runner import SweepInterrupted, SweepPlan, SweepReport, execute_sweep, prepare_sweep
+from sim.sweep.samplers import SENSITIVITY_DESIGNS
 from sim.sweep.store import SweepStore, SweepStoreError
 
 RESULTS_DIR = Path("results")
@@ -158,7 +159,7 @@ def _finish(plan: SweepPlan, report: SweepReport) -> int:
             f"{len(report.lost):,} runs were lost with their worker ({report.lost[0].reason}); "
             "rerun with --resume to do them"
         )
-    if report.complete and sweep.spec.design.type in ("sobol", "morris"):
+    if report.complete and sweep.spec.design.type in SENSITIVITY_DESIGNS:
         _print_sensitivity(store, sweep.spec.metrics[0])
     print(f"results: {report.out_dir}")
     return 0 if report.complete and failures.empty else 1

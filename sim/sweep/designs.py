@@ -24,11 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
-from scipy.stats import qmc
 
 from sim.sweep.distributions import from_unit, grid_levels
+from sim.sweep.samplers import DESIGNS
 from sim.sweep.seeds import design_rng
 from sim.sweep.spec import SweepSpec
 
@@ -60,17 +58,12 @@ def salib_problem(names: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 def design_size(spec: SweepSpec) -> int:
     """Number of points the spec's design has, without sampling it."""
-    d, n = len(spec.parameters), spec.design.samples or 0
-    match spec.design.type:
-        case "grid":
-            sizes = [len(grid_levels(p, spec.design.levels)[0]) for p in spec.parameters.values()]
-            return int(np.prod(sizes))
-        case "sobol":
-            return n * (2 * d + 2 if spec.design.second_order else d + 2)
-        case "morris":
-            return n * (d + 1)
-        case _:
-            return n
+    kind = DESIGNS[spec.design.type]
+    if kind.size is None:
+        levels = spec.design.levels
+        sizes = [len(grid_levels(p, levels)[0]) for p in spec.parameters.values()]
+        return int(np.prod(sizes))
+    return kind.size(spec.design.samples or 0, len(spec.parameters), spec.design.second_order)
 
 
 def build_design(spec: SweepSpec) -> Design:
@@ -87,46 +80,27 @@ def build_design(spec: SweepSpec) -> Design:
     """
     names = tuple(spec.parameters)
     params = list(spec.parameters.values())
-    if spec.design.type == "grid":
+    if DESIGNS[spec.design.type].sample is None:
         levels = [grid_levels(p, spec.design.levels) for p in params]
         values = tuple(itertools.product(*(v for v, _ in levels)))
         unit = np.array(list(itertools.product(*(u for _, u in levels))), dtype=float)
         return Design(names, unit.reshape(len(values), len(names)), values)
-    unit = _unit_sample(spec, len(names))
+    unit = _unit_sample(spec)
     columns = [from_unit(p, unit[:, j]) for j, p in enumerate(params)]
     return Design(names, unit, tuple(zip(*columns, strict=True)))
 
 
-def _unit_sample(spec: SweepSpec, d: int) -> np.ndarray:
-    rng = design_rng(spec.seed)
+def _unit_sample(spec: SweepSpec) -> np.ndarray:
+    kind = DESIGNS[spec.design.type]
     n = spec.design.samples
-    assert n is not None
-    match spec.design.type:
-        case "random":
-            return rng.random((n, d))
-        case "lhs":
-            return _latin_hypercube(d, rng).random(n)
-        case "sobol":
-            return sobol_sample.sample(
-                salib_problem(list(spec.parameters)),
-                n,
-                calc_second_order=spec.design.second_order,
-                seed=rng,
+    assert n is not None and kind.sample is not None
+    if kind.bounded_only:
+        unbounded = [k for k, p in spec.parameters.items() if not p.bounded]
+        if unbounded:
+            raise ValueError(
+                f"a {kind.name} design needs bounded parameters (use truncate): {unbounded}"
             )
-        case "morris":
-            unbounded = [k for k, p in spec.parameters.items() if not p.bounded]
-            if unbounded:
-                raise ValueError(
-                    f"a morris design needs bounded parameters (use truncate): {unbounded}"
-                )
-            return morris_sample.sample(
-                salib_problem(list(spec.parameters)), n, num_levels=spec.design.levels, seed=rng
-            )
-    raise ValueError(f"unknown design '{spec.design.type}'")
-
-
-def _latin_hypercube(d: int, rng: np.random.Generator) -> qmc.LatinHypercube:
-    try:
-        return qmc.LatinHypercube(d=d, rng=rng)
-    except TypeError:  # SciPy before 1.15 calls it seed
-        return qmc.LatinHypercube(d=d, seed=rng)
+    problem = salib_problem(list(spec.parameters))
+    return kind.sample(
+        problem, n, spec.design.levels, spec.design.second_order, design_rng(spec.seed)
+    )

@@ -22,6 +22,7 @@ from sim.scenario.overrides import apply_override
 from sim.sweep.designs import design_size
 from sim.sweep.distributions import grid_levels, probe_values, yaml_text
 from sim.sweep.metrics import METRICS, is_reference, resolve_metric
+from sim.sweep.samplers import DESIGNS
 from sim.sweep.spec import (
     MAX_RUNS,
     DesignSpec,
@@ -145,19 +146,20 @@ def _check_metrics(spec: SweepSpec) -> list[Problem]:
 
 def _check_design(spec: SweepSpec) -> list[Problem]:
     problems = []
-    if spec.design.type == "grid":
+    kind = DESIGNS[spec.design.type]
+    if kind.sample is None:  # the grid enumerates levels
         for name, param in spec.parameters.items():
             try:
                 grid_levels(param, spec.design.levels)
             except ValueError as exc:
                 problems.append(Problem(f"parameters[{name}]", str(exc)))
-    if spec.design.type == "morris":
+    if kind.bounded_only:
         for name, param in spec.parameters.items():
             if not param.bounded:
                 problems.append(
                     Problem(
                         f"parameters[{name}]",
-                        f"a morris design needs bounded values; give this {param.kind} "
+                        f"a {kind.name} design needs bounded values; give this {param.kind} "
                         "distribution a truncate: [low, high]",
                     )
                 )

@@ -14,8 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.sweep.metrics import DEFAULT_METRICS
+from sim.sweep.samplers import DESIGNS
 
-DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
+#: The design names, from the registry (so a name without a sampler cannot validate).
+DesignName = Literal[tuple(DESIGNS)]  # type: ignore[valid-type]
 #: Most runs one sweep may make (points x replicates).
 MAX_RUNS = 10_000_000
 # PyYAML reads '2.0e7' (no sign in the exponent) as text; such values are numbers.
@@ -133,9 +135,8 @@ class ParameterSpec(_Strict):
 class DesignSpec(_Strict):
     """Which points of the parameter space to run."""
 
-    type: Literal["grid", "random", "lhs", "sobol", "morris"] = Field(
-        description="grid: every combination; random: independent uniform draws; lhs: Latin "
-        "hypercube; sobol: Saltelli's scheme for Sobol' indices; morris: Morris trajectories."
+    type: DesignName = Field(
+        description="; ".join(f"{d.name}: {d.description}" for d in DESIGNS.values()) + "."
     )
     samples: int | None = Field(
         default=None,
