@@ -140,7 +140,7 @@ def test_report_claims_plan_times_inflation():
 def test_ngo_skims_and_spends_its_mix():
     m = model()
     m.step()
-    ngo = m.ngos_by_id["real_ngo"]
+    ngo = m.actors["ngo"]["real_ngo"]
     granted = sum(r.cents for r in m.ledger.rows if r.destination == ngo.account)
     assert leaked_by(m, ngo.account) == int(granted * 0.1)
     spent = {
@@ -184,7 +184,7 @@ def test_banned_activity_is_not_run_and_money_waits():
         }
     )
     m.step()
-    ngo = m.ngos_by_id["real_ngo"]
+    ngo = m.actors["ngo"]["real_ngo"]
     assert not any(
         r.source == ngo.account and r.kind != "leak"
         for r in m.ledger.rows

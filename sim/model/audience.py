@@ -24,6 +24,7 @@ random numbers and differ only where money does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,7 +33,9 @@ from sim.model.clock import per_step
 from sim.model.dynamics import PEER_RULES
 from sim.model.ledger import split_cents
 from sim.model.network import build_network, neighbour_arrays
-from sim.scenario.schema import AudienceSpec
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import AudienceSpec
 
 MESSAGE_TARGET = 1.0
 
@@ -195,6 +198,11 @@ class Audience:
         x = PEER_RULES[peer.rule].step(x, self.indptr, self.indices, r.pairs, rng_peer, peer)
         # x is a fresh array here (never self.opinion), so it can be clipped in place.
         self.opinion = np.clip(x, -1.0, 1.0, out=x)
+
+    @property
+    def reach_share(self) -> float:
+        """Share of all simulated people reached in the last step."""
+        return float(self.reached_share @ self.segment_sizes / self.size)
 
     def shift(self, segments: list[int], delta: float) -> None:
         """Shift opinions and predispositions of the given segments by ``delta``."""

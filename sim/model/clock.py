@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from sim.scenario.schema import TimeSpec
+if TYPE_CHECKING:
+    from sim.scenario.schema import TimeSpec
 
 DAYS_PER_YEAR = 365.25
 

@@ -1,8 +1,10 @@
 """An append-only money ledger in integer cents, and the end-of-run balance check.
 
-Accounts are strings ``kind:id``. Money enters the books from ``funder:`` accounts
-(which may go negative: that is the budget disbursed) and ends either in a holder's
-balance (``intermediary:``, ``ngo:``, ``outlet:``; never negative) or in a sink:
+Accounts are strings ``kind:id``. Money enters the books from the accounts of the
+actor kinds whose role is ``funder`` (which may go negative: that is the budget
+disbursed) and ends either in the balance of a kind that holds money (role
+``intermediary`` or ``grantee``: ``intermediary:``, ``ngo:``, ``outlet:``; never
+negative) or in a sink:
 ``pocket:`` (leaked), ``activity:`` (spent on events) or ``operations:`` (an
 outlet's running costs). Every transfer has a kind, and the balance check compares
 the totals by kind with the balances replayed from the rows.
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.kinds import kinds_with_role
+
 #: Kinds of transfer and what they mean for the books.
 KINDS = {
     "disbursement": "funder pays an intermediary (money enters the books)",
@@ -24,8 +28,11 @@ KINDS = {
     "for_show": "spent on an event done for the report",
     "substantive": "spent on substantive work or an outlet's operations",
 }
-SOURCES = ("funder",)
-HOLDERS = ("intermediary", "ngo", "outlet")
+
+
+def account_prefixes(*roles: str) -> tuple[str, ...]:
+    """Account-name prefixes (``"ngo:"``...) of the registered actor kinds with these roles."""
+    return tuple(f"{k.name}:" for k in kinds_with_role(*roles))
 
 
 class BooksUnbalancedError(RuntimeError):
@@ -74,6 +81,8 @@ class Ledger:
     """Append-only record of every transfer, with running balances."""
 
     def __init__(self) -> None:
+        self._sources = account_prefixes("funder")
+        self._holders = account_prefixes("intermediary", "grantee")
         self._rows: list[Transfer] = []
         self._balance: dict[str, int] = defaultdict(int)
         self._totals: dict[str, int] = defaultdict(int)
@@ -107,16 +116,24 @@ class Ledger:
         if cents == 0:
             return
         cents = int(cents)
-        if not source.startswith(SOURCES) and self._balance[source] < cents:
+        if not source.startswith(self._sources) and self._balance[source] < cents:
             raise ValueError(f"{source} pays {cents} cents but holds {self._balance[source]}")
         self._rows.append(Transfer(step, date, source, destination, cents, kind))
         self._balance[source] -= cents
         self._balance[destination] += cents
         self._totals[kind] += cents
 
+    def activity_total(self) -> int:
+        """Spent on activities and outlets so far, for show and substantive, in cents."""
+        return self.total("for_show") + self.total("substantive")
+
+    def unspent(self) -> int:
+        """Money still held by intermediaries, NGOs and outlets, in cents."""
+        return sum(self.holder_balances().values())
+
     def holder_balances(self) -> dict[str, int]:
         """Balances of every intermediary, NGO and outlet account."""
-        return {a: b for a, b in self._balance.items() if a.startswith(HOLDERS)}
+        return {a: b for a, b in self._balance.items() if a.startswith(self._holders)}
 
     def check_books(self) -> MoneySummary:
         """Check that the books balance to the cent and summarise them.
@@ -139,14 +156,14 @@ class Ledger:
             totals[row.kind] += row.cents
             if row.kind == "leak":
                 by_hop[row.source.split(":", 1)[0]] += row.cents
-        holders = {a: b for a, b in balance.items() if a.startswith(HOLDERS) and b}
+        holders = {a: b for a, b in balance.items() if a.startswith(self._holders) and b}
         if holders != {a: b for a, b in self.holder_balances().items() if b}:
             raise BooksUnbalancedError("replayed balances differ from running balances")
         if any(b < 0 for b in holders.values()):
             raise BooksUnbalancedError(f"negative balance: {holders}")
         if dict(totals) != {k: v for k, v in self._totals.items() if v}:
             raise BooksUnbalancedError("replayed totals differ from running totals")
-        funded = -sum(b for a, b in balance.items() if a.startswith(SOURCES))
+        funded = -sum(b for a, b in balance.items() if a.startswith(self._sources))
         summary = MoneySummary(
             disbursed=totals["disbursement"],
             leaked=totals["leak"],

@@ -8,37 +8,44 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 import scipy.sparse as sp
 from mesa.agentset import AgentSet
 
-from sim.model.actors import Funder, HostState, Intermediary, Ngo, Outlet
+from sim.model.actors import Funder, HostState, Intermediary, Outlet
+from sim.model.actors.holder import Grantee
 from sim.model.audience import Audience
 from sim.model.clock import step_dates, years_per_step
+from sim.model.kinds import ACTOR_KINDS, kinds_with_role
 from sim.model.ledger import Ledger
-from sim.model.shocks import apply_shock, shock_steps
-from sim.scenario.schema import Scenario
+from sim.model.shocks import shock_steps
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 #: Named random streams, each a child of the run's SeedSequence (order matters: append only).
 STREAMS = ("mesa", "network", "audience", "exposure", "peer", "funders")
 
+#: The per-step model table: column -> reporter reading the model's state (Mesa's idiom).
+MODEL_REPORTERS: dict[str, str | Callable[[InfluenceModel], object]] = {
+    "step": "steps",
+    "date": lambda m: m.date.isoformat(),
+    "opinion_mean": lambda m: float(m.audience.opinion.mean()),
+    "favourable_share": lambda m: float(m.favourable.mean()),
+    "reach_share": lambda m: m.audience.reach_share,
+    "reported_influence": lambda m: min(1.0, float(m.reported_shift.sum()) / m.real),
+    "disbursed_usd": lambda m: m.ledger.total("disbursement") / 100,
+    "leaked_usd": lambda m: m.ledger.total("leak") / 100,
+    "for_show_usd": lambda m: m.ledger.total("for_show") / 100,
+    "substantive_usd": lambda m: m.ledger.total("substantive") / 100,
+    "activity_usd": lambda m: m.ledger.activity_total() / 100,
+    "unspent_usd": lambda m: m.ledger.unspent() / 100,
+}
 #: Columns of the per-step model table, in output order.
-MODEL_COLUMNS = (
-    "step",
-    "date",
-    "opinion_mean",
-    "favourable_share",
-    "reach_share",
-    "reported_influence",
-    "disbursed_usd",
-    "leaked_usd",
-    "for_show_usd",
-    "substantive_usd",
-    "activity_usd",
-    "unspent_usd",
-)
+MODEL_COLUMNS = tuple(MODEL_REPORTERS)
 
 
 def make_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -55,28 +62,31 @@ class InfluenceModel(mesa.Model):
     1. Shocks dated within this step apply (host policy, bans, closures, sentiment...).
     2. Funders disburse this step's budget to intermediaries.
     3. Intermediaries keep their share and grant the rest to NGOs and outlets.
-    4. NGOs keep their share and spend on activities; outlets keep theirs and pay
-       running costs. Both deliver contacts to audience segments.
+    4. Grantees work, kind by kind in registry order: NGOs keep their share and spend
+       on activities; outlets keep theirs and pay running costs. Both deliver contacts
+       to audience segments.
     5. The audience receives the contacts and updates opinions (see ``audience``).
     6. Intermediaries note what was delivered; funders read reports, update beliefs
        and audit.
     7. The DataCollector records the step.
 
     Args:
-        scenario: The validated scenario.
+        spec: The validated scenario. (Not called ``scenario``: that is Mesa's own
+            argument and attribute, for its experimental scenario objects.)
         seed: Root seed of the run.
         counterfactual: If True, funders disburse nothing (the matched no-spending run).
         network: A prebuilt network to share between a run and its counterfactual.
 
     Attributes:
-        spec: The scenario (``scenario`` is Mesa's own attribute).
+        spec: The scenario.
         ledger: Every transfer of money.
         events: Shocks, audits and replacements, in order.
+        actors: Kind name -> id -> agent, for every registered actor kind.
     """
 
     def __init__(
         self,
-        scenario: Scenario,
+        spec: Scenario,
         seed: int,
         *,
         counterfactual: bool = False,
@@ -84,7 +94,7 @@ class InfluenceModel(mesa.Model):
     ) -> None:
         self.streams = make_streams(seed)
         super().__init__(rng=self.streams["mesa"])
-        self.spec = scenario
+        scenario = self.spec = spec
         self.counterfactual = counterfactual
         self.dates = step_dates(scenario.time)
         self.years = years_per_step(scenario.time)
@@ -105,18 +115,26 @@ class InfluenceModel(mesa.Model):
         self.contacts = np.zeros(len(self.segment_index))
         self.strength = np.zeros(len(self.segment_index))
 
-        self.host = HostState(self, scenario.host_state)
-        self.funders_by_id = {f.id: Funder(self, f) for f in scenario.funders}
-        self.intermediaries_by_id = {i.id: Intermediary(self, i) for i in scenario.intermediaries}
-        self.ngos_by_id = {n.id: Ngo(self, n) for n in scenario.ngos}
-        self.outlets_by_id = {o.id: Outlet(self, o) for o in scenario.outlets}
-        self.grantees_by_id: dict[str, Ngo | Outlet] = {**self.ngos_by_id, **self.outlets_by_id}
+        self.actors: dict[str, dict[str, mesa.Agent]] = {}
+        for kind in ACTOR_KINDS.values():
+            entries = getattr(scenario, kind.section.name)
+            entries = entries if isinstance(entries, list) else [entries]
+            self.actors[kind.name] = {
+                getattr(e, "id", kind.name): kind.agent(self, e) for e in entries
+            }
+        self.host: HostState = next(iter(self.actors["host_state"].values()))
+        self.funders_by_id: dict[str, Funder] = self.actors["funder"]
+        self.intermediaries_by_id: dict[str, Intermediary] = self.actors["intermediary"]
+        self.grantee_kinds = kinds_with_role("grantee")
+        self.grantees_by_id: dict[str, Grantee] = {
+            i: g for k in self.grantee_kinds for i, g in self.actors[k.name].items()
+        }
         self._grantees = {
             i.id: [self.grantees_by_id[g] for g in i.grantees] for i in scenario.intermediaries
         }
 
         self.datacollector = mesa.DataCollector(
-            model_reporters={c: (lambda m, c=c: m.current[c]) for c in MODEL_COLUMNS},
+            model_reporters=MODEL_REPORTERS,
             tables={
                 "segments": [
                     "step",
@@ -130,7 +148,8 @@ class InfluenceModel(mesa.Model):
                 "outlets": ["step", "date", "outlet", "status", "reach_share"],
             },
         )
-        self.current: dict[str, object] = {}
+        self.real = scenario.audience.real_population
+        self.favourable = np.zeros(self.audience.size, dtype=bool)
 
     # -- views used by the actors ------------------------------------------------------------
     @property
@@ -153,7 +172,21 @@ class InfluenceModel(mesa.Model):
         """Number of steps in the run."""
         return len(self.dates)
 
-    def grantees_of(self, intermediary: Intermediary) -> list[Ngo | Outlet]:
+    @property
+    def outlets_by_id(self) -> dict[str, Outlet]:
+        """The outlets, by id."""
+        return self.actors.get("outlet", {})
+
+    def actor(self, kind: str, actor_id: str) -> mesa.Agent:
+        """The agent of a registered kind with the given id."""
+        return self.actors[kind][actor_id]
+
+    @property
+    def reported_shift(self) -> np.ndarray:
+        """Opinion shift per segment that the funders' reports imply, summed over people."""
+        return sum(f.reported_shift for f in self.funders)
+
+    def grantees_of(self, intermediary: Intermediary) -> list[Grantee]:
         """The NGOs and outlets an intermediary funds."""
         return self._grantees[intermediary.spec.id]
 
@@ -188,14 +221,14 @@ class InfluenceModel(mesa.Model):
     def step(self) -> None:
         """Advance one step, in the order given in the class docstring."""
         for shock in self._due.get(self.step_index, []):
-            self.log_event(shock.type, shock.id, apply_shock(self, shock) + _label(shock.label))
+            self.log_event(shock.type, shock.id, shock.apply(self) + _label(shock.label))
         self.contacts[:] = 0.0
         self.strength[:] = 0.0
 
         self.agents_by_type[Funder].do("disburse")
         self._do(Intermediary, "distribute")
-        self._do(Ngo, "spend")
-        self._do(Outlet, "operate")
+        for kind in self.grantee_kinds:
+            self._do(kind.agent, "work")
         self.audience.step(
             self.contacts,
             self.strength,
@@ -223,36 +256,17 @@ class InfluenceModel(mesa.Model):
 
     def _collect(self) -> None:
         a = self.audience
-        threshold = self.spec.audience.favourable_threshold
-        favourable = a.opinion > threshold
-        ledger = self.ledger
-        real = self.spec.audience.real_population
-        # What reports imply: assumed shift per contact x contacts claimed per person.
-        claimed = sum(f.reported_contacts * f.spec.assumed_shift_per_contact for f in self.funders)
-        reported = np.minimum(1.0, claimed / a.real_sizes)
-        for_show, substantive = ledger.total("for_show"), ledger.total("substantive")
-        self.current = {
-            "step": self.steps,
-            "date": self.date.isoformat(),
-            "opinion_mean": float(a.opinion.mean()),
-            "favourable_share": float(favourable.mean()),
-            "reach_share": float(a.reached_share @ a.segment_sizes / a.size),
-            "reported_influence": min(1.0, float(claimed.sum()) / real),
-            "disbursed_usd": ledger.total("disbursement") / 100,
-            "leaked_usd": ledger.total("leak") / 100,
-            "for_show_usd": for_show / 100,
-            "substantive_usd": substantive / 100,
-            "activity_usd": (for_show + substantive) / 100,
-            "unspent_usd": sum(ledger.holder_balances().values()) / 100,
-        }
+        self.favourable = a.opinion > self.spec.audience.favourable_threshold
         self.datacollector.collect(self)
-        means, shares = a.segment_means(a.opinion), a.segment_means(favourable)
+        date = self.date.isoformat()
+        means, shares = a.segment_means(a.opinion), a.segment_means(self.favourable)
+        reported = np.minimum(1.0, self.reported_shift / a.real_sizes)
         for n, seg in enumerate(a.segment_ids):
             self.datacollector.add_table_row(
                 "segments",
                 {
                     "step": self.steps,
-                    "date": self.current["date"],
+                    "date": date,
                     "segment": seg,
                     "opinion_mean": float(means[n]),
                     "favourable_share": float(shares[n]),
@@ -261,14 +275,13 @@ class InfluenceModel(mesa.Model):
                 },
             )
         for outlet in self.outlets_by_id.values():
-            status = outlet.status if outlet.active or outlet.status != "open" else "not started"
             self.datacollector.add_table_row(
                 "outlets",
                 {
                     "step": self.steps,
-                    "date": self.current["date"],
+                    "date": date,
                     "outlet": outlet.spec.id,
-                    "status": status,
+                    "status": outlet.status,
                     "reach_share": outlet.reach_share,
                 },
             )

@@ -8,19 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sim.model.fields import Reference
+from sim.model.kinds import ACTOR_KINDS, kinds_with_role, sections
 from sim.scenario.errors import Problem, did_you_mean
-from sim.scenario.schema import (
-    ActivityBan,
-    AuditDrive,
-    BudgetChange,
-    FunderRestructure,
-    IntermediaryReplacement,
-    OutletRestriction,
-    OutletShutdown,
-    Scenario,
-    SentimentShock,
-    StaffDetention,
-)
+from sim.scenario.schema import Scenario
 
 
 def _unknown(path: str, kind: str, name: str, known: Iterable[str]) -> Problem:
@@ -28,12 +19,51 @@ def _unknown(path: str, kind: str, name: str, known: Iterable[str]) -> Problem:
     return Problem(path, f"unknown {kind} '{name}'{did_you_mean(name, known)}")
 
 
-def _check_keys(path: str, kind: str, keys: Iterable[str], known: set[str]) -> list[Problem]:
-    return [_unknown(f"{path}.{k}", kind, k, known) for k in keys if k not in known]
+def namespaces(s: Scenario) -> dict[str, tuple[str, set[str]]]:
+    """Namespace -> (its name in messages, the ids it holds) for a scenario.
+
+    Every list section of an actor kind is a namespace (``"ngo"``, ``"activity"``...),
+    and so are ``"segment"`` (the audience's segments) and ``"grantee"`` (the ids of
+    every grantee kind together, one namespace).
+    """
+    spaces: dict[str, tuple[str, set[str]]] = {
+        "segment": ("segment", {g.id for g in s.audience.segments})
+    }
+    for section in sections():
+        space = section.namespace
+        if space is not None:
+            label = ACTOR_KINDS[space].label if space in ACTOR_KINDS else space
+            spaces[space] = (label, {e.id for e in getattr(s, section.name)})
+    grantees = kinds_with_role("grantee")
+    spaces["grantee"] = (
+        " or ".join(k.label for k in grantees),
+        set().union(*(spaces[k.name][1] for k in grantees)),
+    )
+    return spaces
+
+
+def _check(
+    at: str, refs: Iterable[Reference], spaces: dict[str, tuple[str, set[str]]]
+) -> list[Problem]:
+    problems = []
+    for ref in refs:
+        label, known = spaces[ref.namespace]
+        path = f"{at}.{ref.field}"
+        problems += [
+            _unknown(f"{path}.{i}" if ref.keyed else path, label, i, known)
+            for i in ref.ids
+            if i not in known
+        ]
+    return problems
 
 
 def check_references(s: Scenario) -> list[Problem]:
     """Return every cross-reference problem in a scenario (empty when it is consistent).
+
+    Ids must be unique within each list; every id an entry or a shock names must exist
+    in its namespace (each entry and shock kind says which ids it names, see
+    :class:`sim.model.fields.Reference`); shocks must fall inside the period; and
+    every intermediary must be paid by some funder.
 
     Args:
         s: A scenario that passed schema validation.
@@ -42,37 +72,37 @@ def check_references(s: Scenario) -> list[Problem]:
         The problems found, each with the path of the offending field.
     """
     problems: list[Problem] = []
-    lists = {
-        "funders": s.funders,
-        "intermediaries": s.intermediaries,
-        "activities": s.activities,
-        "ngos": s.ngos,
-        "outlets": s.outlets,
-        "audience.segments": s.audience.segments,
-        "shocks": s.shocks,
-    }
+    lists = {sec.name: getattr(s, sec.name) for sec in sections() if sec.namespace is not None}
+    lists["audience.segments"] = s.audience.segments
+    lists["shocks"] = s.shocks
     for name, items in lists.items():
         seen: set[str] = set()
         for item in items:
             if item.id in seen:
                 problems.append(Problem(f"{name}[{item.id}].id", f"duplicate id '{item.id}'"))
             seen.add(item.id)
-    # An NGO and an outlet may both be grantees: their ids share one namespace.
-    for clash in {n.id for n in s.ngos} & {o.id for o in s.outlets}:
-        problems.append(Problem(f"outlets[{clash}].id", f"id '{clash}' is also an NGO id"))
+    # Grantees of every kind share one namespace: an id may not be used by two kinds.
+    grantee_kinds = kinds_with_role("grantee")
+    for n, kind in enumerate(grantee_kinds):
+        mine = {e.id for e in getattr(s, kind.section.name)}
+        for other in grantee_kinds[:n]:
+            for clash in sorted(mine & {e.id for e in getattr(s, other.section.name)}):
+                problems.append(
+                    Problem(
+                        f"{kind.section.name}[{clash}].id",
+                        f"id '{clash}' is also an {other.label} id",
+                    )
+                )
 
-    segments = {g.id for g in s.audience.segments}
-    activities = {a.id for a in s.activities}
-    intermediaries = {i.id for i in s.intermediaries}
-    funders = {f.id for f in s.funders}
-    outlets = {o.id for o in s.outlets}
-    grantees = {n.id for n in s.ngos} | outlets
+    spaces = namespaces(s)
+    for name, items in lists.items():
+        if name in ("audience.segments", "shocks"):
+            continue
+        for item in items:
+            problems += _check(f"{name}[{item.id}]", item.references(), spaces)
 
+    years = range(s.time.start.year, s.time.end.year + 1)
     for f in s.funders:
-        problems += _check_keys(
-            f"funders[{f.id}].allocation", "intermediary", f.allocation, intermediaries
-        )
-        years = range(s.time.start.year, s.time.end.year + 1)
         for field in ("yearly_profile", "yearly_usd"):
             table = getattr(f.budget, field) or {}
             problems += [
@@ -84,20 +114,11 @@ def check_references(s: Scenario) -> list[Problem]:
                 if y not in years
             ]
     funded = {i for f in s.funders for i in f.allocation}
-    for i in s.intermediaries:
-        problems += [
-            _unknown(f"intermediaries[{i.id}].grantees", "NGO or outlet", g, grantees)
-            for g in i.grantees
-            if g not in grantees
-        ]
-        if i.id not in funded:
-            problems.append(Problem(f"intermediaries[{i.id}]", "no funder allocates money to it"))
-    for a in s.activities:
-        problems += _check_keys(f"activities[{a.id}].reach", "segment", a.reach, segments)
-    for n in s.ngos:
-        problems += _check_keys(f"ngos[{n.id}].activities", "activity", n.activities, activities)
-    for o in s.outlets:
-        problems += _check_keys(f"outlets[{o.id}].reach", "segment", o.reach, segments)
+    problems += [
+        Problem(f"intermediaries[{i.id}]", "no funder allocates money to it")
+        for i in s.intermediaries
+        if i.id not in funded
+    ]
 
     for sh in s.shocks:
         at = f"shocks[{sh.id}]"
@@ -105,31 +126,6 @@ def check_references(s: Scenario) -> list[Problem]:
             problems.append(
                 Problem(f"{at}.date", f"{sh.date} is outside {s.time.start}..{s.time.end}")
             )
-        match sh:
-            case OutletShutdown() | OutletRestriction() if sh.outlet not in outlets:
-                problems.append(_unknown(f"{at}.outlet", "outlet", sh.outlet, outlets))
-            case ActivityBan():
-                problems += [
-                    _unknown(f"{at}.activities", "activity", a, activities)
-                    for a in sh.activities
-                    if a not in activities
-                ]
-                if sh.until < sh.date:
-                    problems.append(Problem(f"{at}.until", "the ban ends before it starts"))
-            case SentimentShock() if sh.segments != ["all"]:
-                problems += [
-                    _unknown(f"{at}.segments", "segment", g, segments)
-                    for g in sh.segments
-                    if g not in segments
-                ]
-            case BudgetChange() | AuditDrive() | FunderRestructure() if sh.funder not in funders:
-                problems.append(_unknown(f"{at}.funder", "funder", sh.funder, funders))
-            case IntermediaryReplacement() if sh.intermediary not in intermediaries:
-                problems.append(
-                    _unknown(f"{at}.intermediary", "intermediary", sh.intermediary, intermediaries)
-                )
-            case StaffDetention() if sh.target not in grantees:
-                problems.append(_unknown(f"{at}.target", "NGO or outlet", sh.target, grantees))
-            case _:
-                pass
+        problems += _check(at, sh.references(), spaces)
+        problems += [Problem(f"{at}.{field}", message) for field, message in sh.problems()]
     return problems

@@ -11,35 +11,28 @@ so that a scenario means the same thing with weekly and with monthly steps.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, create_model, field_validator
 
+from sim.model import actors  # noqa: F401 - registers the actor kinds
+from sim.model.actors.funder import BudgetSpec, FunderSpec
+from sim.model.actors.host_state import HostStateSpec
+from sim.model.actors.intermediary import GranteeChoice, IntermediarySpec
+from sim.model.actors.ngo import ActivitySpec, NgoSpec, Sector
+from sim.model.actors.outlet import OutletSpec
 from sim.model.dynamics import PEER_RULES
+from sim.model.fields import Id, Opinion, Share, Strict
+from sim.model.kinds import sections
 from sim.model.network import GENERATORS
+from sim.model.shocks import SHOCK_KINDS, shock_union
 
-Id = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$",
-        description="Identifier: a letter, then letters, digits, '_' or '-'.",
-    ),
-]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Opinion = Annotated[float, Field(ge=-1.0, le=1.0)]
-Usd = Annotated[float, Field(ge=0.0, le=1e13)]
 #: Names derived from the registries, so a name the model cannot dispatch cannot validate.
 PeerRuleName = Literal[tuple(PEER_RULES)]  # type: ignore[valid-type]
 NetworkGeneratorName = Literal[tuple(GENERATORS)]  # type: ignore[valid-type]
 
 
-class _Strict(BaseModel):
-    """Base for every scenario object: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = Strict
 
 
 class TimeSpec(_Strict):
@@ -58,200 +51,6 @@ class TimeSpec(_Strict):
         if start is not None and end <= start:
             raise ValueError(f"end ({end}) must be after start ({start})")
         return end
-
-
-class BudgetSpec(_Strict):
-    """A funder's budget: a total spread by a yearly profile, or explicit yearly amounts."""
-
-    total_usd: Usd | None = Field(
-        default=None,
-        description="Total budget over the simulated period, in USD. Give this or yearly_usd.",
-    )
-    yearly_profile: dict[int, Annotated[float, Field(ge=0.0)]] | None = Field(
-        default=None,
-        description="Relative weight of each calendar year when spreading total_usd "
-        "(years not listed get weight 0; omit for an even spread over the period).",
-    )
-    yearly_usd: dict[int, Usd] | None = Field(
-        default=None, description="Explicit amount per calendar year, in USD."
-    )
-
-    @model_validator(mode="after")
-    def _one_form(self) -> BudgetSpec:
-        if (self.total_usd is None) == (self.yearly_usd is None):
-            raise ValueError("give exactly one of total_usd or yearly_usd")
-        if self.yearly_profile is not None and self.total_usd is None:
-            raise ValueError("yearly_profile goes with total_usd, not with yearly_usd")
-        if self.yearly_profile is not None and sum(self.yearly_profile.values()) <= 0:
-            raise ValueError("yearly_profile weights must not all be zero")
-        return self
-
-
-class FunderSpec(_Strict):
-    """The principal: pays intermediaries, audits them, and believes their reports."""
-
-    id: Id
-    name: str = Field(default="", description="Display name.")
-    budget: BudgetSpec = Field(description="Money the funder disburses over the period.")
-    allocation: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
-        min_length=1,
-        description="Intermediary id -> relative share of each step's disbursement "
-        "(before beliefs re-weight it).",
-    )
-    audit_probability: Share = Field(
-        default=0.05, description="Probability per year that a given intermediary is audited."
-    )
-    audit_tolerance: Share = Field(
-        default=0.2,
-        description="Share kept by an intermediary above which an audit gets it replaced.",
-    )
-    replacement_integrity: Share = Field(
-        default=0.5, description="Integrity of the person who replaces a caught intermediary."
-    )
-    initial_belief: Share = Field(
-        default=1.0,
-        description="Funder's initial belief that a channel delivers what was paid for "
-        "(1 = fully effective).",
-    )
-    belief_learning_rate: Share = Field(
-        default=0.1,
-        description="Exponential-smoothing weight of each new report in the belief "
-        "(an audit replaces the belief with what it found).",
-    )
-    assumed_shift_per_contact: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
-        default=0.002,
-        description="Opinion shift the funder assumes each reported contact buys; turns "
-        "reported contacts into reported influence.",
-    )
-
-
-class GranteeChoice(StrEnum):
-    """How an intermediary splits money among its grantees."""
-
-    loyalty = "loyalty"
-    capability = "capability"
-
-
-class IntermediarySpec(_Strict):
-    """A 'curator' or compatriot-organisation leader passing money on to grantees."""
-
-    id: Id
-    name: str = Field(default="", description="Display name.")
-    integrity: Share = Field(
-        default=0.5,
-        description="0 keeps as much as possible, 1 keeps nothing. Share kept = "
-        "(1 - integrity) / (1 + deterrence * audit_probability).",
-    )
-    deterrence: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
-        default=0.4,
-        description="How strongly the perceived yearly audit probability deters skimming "
-        "(0.4 reproduces Olken 2007's ~8 point drop, 4% -> 100% audits, at integrity 0.7).",
-    )
-    grantee_choice: GranteeChoice = Field(
-        default=GranteeChoice.loyalty,
-        description="'loyalty': money follows grantees' loyalty (kickbacks); "
-        "'capability': money follows their capability.",
-    )
-    grantees: list[str] = Field(min_length=1, description="NGO and outlet ids this one funds.")
-    report_inflation: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
-        default=0.5,
-        description="Reports claim every dollar was spent as planned, times (1 + this).",
-    )
-
-
-class Sector(StrEnum):
-    """NGO sectors of the reference case."""
-
-    compatriots = "compatriots"
-    youth = "youth"
-    students = "students"
-    education = "education"
-    russian_language = "russian_language"
-    culture = "culture"
-    journalism = "journalism"
-    border_regions = "border_regions"
-    other = "other"
-
-
-class ActivitySpec(_Strict):
-    """One kind of activity in the catalogue NGOs draw from."""
-
-    id: Id
-    name: str = Field(default="", description="Display name.")
-    cost_usd: Annotated[float, Field(gt=0.0, le=1e10)] = Field(description="Cost of one event.")
-    reach: dict[str, Annotated[float, Field(ge=0.0, le=1e9)]] = Field(
-        description="Segment id -> real people reached by one event."
-    )
-    persuasion: Share = Field(description="Persuasive strength of one contact.")
-    for_show: bool = Field(
-        description="True for receptions, concerts and showcases done for the report "
-        "('balalaika diplomacy'); False for substantive work."
-    )
-
-
-class NgoSpec(_Strict):
-    """A local NGO or compatriot organisation receiving grants."""
-
-    id: Id
-    name: str = Field(default="", description="Display name.")
-    sector: Sector = Field(default=Sector.other, description="Field of work.")
-    genuine: bool = Field(
-        default=True,
-        description="False for a facade: everything it runs is for the report only "
-        "(counted as for show, no persuasion).",
-    )
-    skim_rate: Share = Field(default=0.0, description="Share of each grant its leaders keep.")
-    loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
-    capability: Share = Field(default=0.5, description="Ability to deliver real work.")
-    activities: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
-        min_length=1, description="Activity id -> relative share of spending."
-    )
-
-
-class OutletSpec(_Strict):
-    """A media outlet funded (partly) by the funder."""
-
-    id: Id
-    name: str = Field(default="", description="Display name.")
-    language: str = Field(
-        default="russian", description="Broadcast language (matched to segment languages)."
-    )
-    reach: dict[str, Share] = Field(
-        description="Segment id -> share of the segment reached per month at full capacity "
-        "(contacts scale with the step length)."
-    )
-    credibility: Share = Field(default=0.5, description="Source credibility.")
-    persuasion: Share = Field(default=0.3, description="Persuasive strength of one contact.")
-    running_cost_usd_per_year: Usd = Field(
-        default=0.0, description="Cost of running at full capacity."
-    )
-    funder_dependence: Share = Field(
-        default=1.0,
-        description="Share of capacity that depends on the funder's money (0 = self-funded).",
-    )
-    skim_rate: Share = Field(default=0.0, description="Share of each grant its managers keep.")
-    loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
-    capability: Share = Field(default=0.5, description="Ability to deliver real work.")
-    start: dt.date | None = Field(default=None, description="Date the outlet enters.")
-
-
-class HostStateSpec(_Strict):
-    """The host government, filtering foreign influence."""
-
-    media_control: Share = Field(
-        default=0.5, description="Share of foreign outlets' reach the state filters out."
-    )
-    ngo_restriction: Share = Field(
-        default=0.2, description="Share of NGO activities' reach the state filters out."
-    )
-    stance: Opinion = Field(
-        default=0.0,
-        description="Official stance toward the funder's country; state media pull "
-        "opinions toward it.",
-    )
-    state_media_pull_per_year: Share = Field(
-        default=0.1, description="Yearly rate at which state media pull opinions to the stance."
-    )
 
 
 class SegmentSpec(_Strict):
@@ -277,7 +76,7 @@ class NetworkSpec(_Strict):
 
     generator: NetworkGeneratorName = Field(
         default="random",
-        description="; ".join(f"'{g.name}': {g.description}" for g in GENERATORS.values()),
+        description="; ".join(f"'{g.name}': {g.description}" for g in GENERATORS.values()) + ".",
     )
     mean_degree: Annotated[float, Field(gt=0.0, le=200.0)] = Field(
         default=10.0, description="Mean number of contacts per person."
@@ -296,7 +95,8 @@ class PeerSpec(_Strict):
     rule: PeerRuleName = Field(
         default="deffuant",
         description="Opinion-dynamics rule: "
-        + "; ".join(f"'{r.name}': {r.description}" for r in PEER_RULES.values()),
+        + "; ".join(f"'{r.name}': {r.description}" for r in PEER_RULES.values())
+        + ".",
     )
     confidence: Annotated[float, Field(gt=0.0, le=2.0)] = Field(
         default=0.5,
@@ -370,113 +170,11 @@ class AudienceSpec(_Strict):
         return segments
 
 
-class _Shock(_Strict):
-    id: Id
-    date: dt.date = Field(description="Date on which the shock applies.")
-    label: str = Field(default="", description="Short text shown in outputs.")
+#: One shock: the union of the registered shock kinds, told apart by ``type``.
+Shock = shock_union()
 
 
-class OutletShutdown(_Shock):
-    """The host state closes an outlet: no reach, no spending, balance frozen."""
-
-    type: Literal["outlet_shutdown"]
-    outlet: str = Field(description="Outlet id.")
-    detained: Annotated[int, Field(ge=0)] = Field(default=0, description="Staff detained.")
-
-
-class OutletRestriction(_Shock):
-    """The host state limits an outlet (e.g. withdrawn accreditation)."""
-
-    type: Literal["outlet_restriction"]
-    outlet: str = Field(description="Outlet id.")
-    capacity: Share = Field(description="Share of reach left to the outlet.")
-
-
-class ActivityBan(_Shock):
-    """Activity types banned until a date."""
-
-    type: Literal["activity_ban"]
-    activities: list[str] = Field(min_length=1, description="Activity ids.")
-    until: dt.date = Field(description="Last day of the ban.")
-
-
-class SentimentShock(_Shock):
-    """An event that shifts opinions (and predispositions) of chosen segments."""
-
-    type: Literal["sentiment"]
-    segments: list[str] = Field(min_length=1, description="Segment ids, or ['all'].")
-    delta: Annotated[float, Field(ge=-2.0, le=2.0)] = Field(description="Opinion shift.")
-
-
-class HostPolicyChange(_Shock):
-    """A change in the host state's controls or stance (unset fields stay)."""
-
-    type: Literal["host_policy"]
-    media_control: Share | None = Field(default=None, description="New media control.")
-    ngo_restriction: Share | None = Field(default=None, description="New NGO restriction.")
-    stance: Opinion | None = Field(default=None, description="New official stance.")
-
-
-class BudgetChange(_Shock):
-    """Multiply a funder's remaining budget."""
-
-    type: Literal["budget_change"]
-    funder: str = Field(description="Funder id.")
-    factor: Annotated[float, Field(ge=0.0, le=100.0)] = Field(description="Multiplier.")
-
-
-class IntermediaryReplacement(_Shock):
-    """Replace an intermediary with a new person."""
-
-    type: Literal["intermediary_replacement"]
-    intermediary: str = Field(description="Intermediary id.")
-    integrity: Share = Field(description="Integrity of the newcomer.")
-
-
-class AuditDrive(_Shock):
-    """An anti-corruption drive: a higher audit probability, until a date or for good."""
-
-    type: Literal["audit_drive"]
-    funder: str = Field(description="Funder id.")
-    audit_probability: Share = Field(description="Yearly audit probability during the drive.")
-    until: dt.date | None = Field(default=None, description="Last day (omit: permanent).")
-
-
-class FunderRestructure(_Shock):
-    """The funder's department is reorganised: beliefs reset, budget and oversight change."""
-
-    type: Literal["funder_restructure"]
-    funder: str = Field(description="Funder id.")
-    budget_factor: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
-        default=1.0, description="Multiplier on the remaining budget."
-    )
-    audit_probability: Share | None = Field(default=None, description="New audit probability.")
-
-
-class StaffDetention(_Shock):
-    """Staff of an NGO or outlet detained: it stops working."""
-
-    type: Literal["staff_detention"]
-    target: str = Field(description="NGO or outlet id.")
-    detained: Annotated[int, Field(ge=0)] = Field(default=1, description="People detained.")
-
-
-Shock = Annotated[
-    OutletShutdown
-    | OutletRestriction
-    | ActivityBan
-    | SentimentShock
-    | HostPolicyChange
-    | BudgetChange
-    | IntermediaryReplacement
-    | AuditDrive
-    | FunderRestructure
-    | StaffDetention,
-    Field(discriminator="type"),
-]
-
-
-class Scenario(_Strict):
+class _ScenarioHead(_Strict):
     """A complete, validated scenario."""
 
     name: str = Field(min_length=1, max_length=200, description="Scenario name.")
@@ -490,19 +188,46 @@ class Scenario(_Strict):
         default=0, description="Default random seed (the CLI's --seed overrides it)."
     )
     time: TimeSpec = Field(description="Simulated period and step length.")
-    funders: list[FunderSpec] = Field(min_length=1, description="Who pays.")
-    intermediaries: list[IntermediarySpec] = Field(
-        min_length=1, description="Curators and leaders between funders and grantees."
+
+
+def _scenario_fields() -> dict[str, Any]:
+    """The sections after ``time``: the actor kinds', then the audience and the shocks."""
+    fields: dict[str, Any] = {s.name: (s.annotation, s.field) for s in sections()}
+    fields["audience"] = (AudienceSpec, Field(description="The population and how opinions move."))
+    fields["shocks"] = (
+        list[Shock],
+        Field(default_factory=list, description="Dated events; each item's 'type' picks its kind."),
     )
-    activities: list[ActivitySpec] = Field(
-        default_factory=list, description="Catalogue of activity types NGOs can run."
-    )
-    ngos: list[NgoSpec] = Field(default_factory=list, description="NGOs receiving grants.")
-    outlets: list[OutletSpec] = Field(default_factory=list, description="Funded media outlets.")
-    host_state: HostStateSpec = Field(
-        default_factory=HostStateSpec, description="The host government's controls and stance."
-    )
-    audience: AudienceSpec = Field(description="The population and how opinions move.")
-    shocks: list[Shock] = Field(
-        default_factory=list, description="Dated events; each item's 'type' picks its kind."
-    )
+    return fields
+
+
+#: A complete, validated scenario. Its sections come from the actor-kind registry
+#: (:mod:`sim.model.kinds`) and its shock kinds from :mod:`sim.model.shocks`.
+Scenario = create_model(
+    "Scenario",
+    __base__=_ScenarioHead,
+    __module__=__name__,
+    __doc__=_ScenarioHead.__doc__,
+    **_scenario_fields(),
+)
+
+__all__ = [
+    "SHOCK_KINDS",
+    "ActivitySpec",
+    "AudienceSpec",
+    "BudgetSpec",
+    "ExposureSpec",
+    "FunderSpec",
+    "GranteeChoice",
+    "HostStateSpec",
+    "IntermediarySpec",
+    "NetworkSpec",
+    "NgoSpec",
+    "OutletSpec",
+    "PeerSpec",
+    "Scenario",
+    "Sector",
+    "SegmentSpec",
+    "Shock",
+    "TimeSpec",
+]

@@ -3,18 +3,89 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import mesa
 import numpy as np
+from pydantic import Field, model_validator
 
 from sim.model.clock import per_step
+from sim.model.fields import Id, Reference, Share, Strict, Usd
+from sim.model.kinds import ActorKind, Section, register_actor
 from sim.model.ledger import split_cents
-from sim.scenario.schema import FunderSpec
 
 if TYPE_CHECKING:
     from sim.model.actors.intermediary import Intermediary
     from sim.model.model import InfluenceModel
+
+
+class BudgetSpec(Strict):
+    """A funder's budget: a total spread by a yearly profile, or explicit yearly amounts."""
+
+    total_usd: Usd | None = Field(
+        default=None,
+        description="Total budget over the simulated period, in USD. Give this or yearly_usd.",
+    )
+    yearly_profile: dict[int, Annotated[float, Field(ge=0.0)]] | None = Field(
+        default=None,
+        description="Relative weight of each calendar year when spreading total_usd "
+        "(years not listed get weight 0; omit for an even spread over the period).",
+    )
+    yearly_usd: dict[int, Usd] | None = Field(
+        default=None, description="Explicit amount per calendar year, in USD."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> BudgetSpec:
+        if (self.total_usd is None) == (self.yearly_usd is None):
+            raise ValueError("give exactly one of total_usd or yearly_usd")
+        if self.yearly_profile is not None and self.total_usd is None:
+            raise ValueError("yearly_profile goes with total_usd, not with yearly_usd")
+        if self.yearly_profile is not None and sum(self.yearly_profile.values()) <= 0:
+            raise ValueError("yearly_profile weights must not all be zero")
+        return self
+
+
+class FunderSpec(Strict):
+    """The principal: pays intermediaries, audits them, and believes their reports."""
+
+    id: Id
+    name: str = Field(default="", description="Display name.")
+    budget: BudgetSpec = Field(description="Money the funder disburses over the period.")
+    allocation: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
+        min_length=1,
+        description="Intermediary id -> relative share of each step's disbursement "
+        "(before beliefs re-weight it).",
+    )
+    audit_probability: Share = Field(
+        default=0.05, description="Probability per year that a given intermediary is audited."
+    )
+    audit_tolerance: Share = Field(
+        default=0.2,
+        description="Share kept by an intermediary above which an audit gets it replaced.",
+    )
+    replacement_integrity: Share = Field(
+        default=0.5, description="Integrity of the person who replaces a caught intermediary."
+    )
+    initial_belief: Share = Field(
+        default=1.0,
+        description="Funder's initial belief that a channel delivers what was paid for "
+        "(1 = fully effective).",
+    )
+    belief_learning_rate: Share = Field(
+        default=0.1,
+        description="Exponential-smoothing weight of each new report in the belief "
+        "(an audit replaces the belief with what it found).",
+    )
+    assumed_shift_per_contact: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        default=0.002,
+        description="Opinion shift the funder assumes each reported contact buys; turns "
+        "reported contacts into reported influence.",
+    )
+
+    def references(self) -> list[Reference]:
+        """The intermediaries its allocation names."""
+        return [Reference("allocation", "intermediary", tuple(self.allocation), keyed=True)]
 
 
 def budget_schedule(spec: FunderSpec, dates: list[dt.date]) -> np.ndarray:
@@ -67,7 +138,7 @@ class Funder(mesa.Agent):
     def __init__(self, model: InfluenceModel, spec: FunderSpec) -> None:
         super().__init__(model)
         self.spec = spec
-        self.account = f"funder:{spec.id}"
+        self.account = f"{FUNDER.name}:{spec.id}"
         self.schedule = budget_schedule(spec, model.dates)
         self.planned_cents = int(self.schedule.sum())
         self.belief = dict.fromkeys(spec.allocation, spec.initial_belief)
@@ -80,6 +151,25 @@ class Funder(mesa.Agent):
     def intermediaries(self) -> list[Intermediary]:
         """The intermediaries this funder pays, in allocation order."""
         return [self.model.intermediaries_by_id[i] for i in self.spec.allocation]
+
+    def start_audit_drive(self, probability: float, until: dt.date | None) -> None:
+        """Audit at a new yearly probability, until a date (inclusive) or for good."""
+        self.audit_probability, self.audit_until = probability, until
+
+    def restructure(self, budget_factor: float, audit_probability: float | None) -> None:
+        """A reorganisation: rescale the budget, maybe change oversight, reset beliefs."""
+        self.rescale_budget(budget_factor)
+        if audit_probability is not None:
+            self.start_audit_drive(audit_probability, None)
+        self.belief = dict.fromkeys(self.belief, self.spec.initial_belief)
+
+    @property
+    def reported_shift(self) -> np.ndarray:
+        """Opinion shift its reports imply per segment, summed over the real people.
+
+        Reported contacts times the shift per contact the funder assumes.
+        """
+        return self.reported_contacts * self.spec.assumed_shift_per_contact
 
     def rescale_budget(self, factor: float) -> None:
         """Multiply the budget of every step from the current one on."""
@@ -122,3 +212,21 @@ class Funder(mesa.Agent):
                 )
                 if caught:
                     agent.replace(self.spec.replacement_integrity)
+
+
+FUNDER = register_actor(
+    ActorKind(
+        name="funder",
+        label="funder",
+        role="funder",
+        agent=Funder,
+        sections=(
+            Section(
+                "funders",
+                list[FunderSpec],
+                Field(min_length=1, description="Who pays."),
+                namespace="funder",
+            ),
+        ),
+    )
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
@@ -38,3 +39,41 @@ class MoneyHolder(mesa.Agent):
         incoming, self.received = self.received, 0
         self.model.transfer(self.account, f"pocket:{self.account}", int(incoming * keep), "leak")
         return incoming
+
+
+class Grantee(MoneyHolder):
+    """Base class of the organisations intermediaries fund (NGOs, outlets...).
+
+    A grantee kind defines ``work()`` (keep its share, spend, deliver contacts to the
+    audience), ``active`` and ``contacts_per_cent`` (what a cent buys per segment when
+    spent as planned, which is what reports assume).
+
+    Attributes:
+        detained: True once its staff are detained (it stops working).
+        delivered: Contacts made in the last step.
+        contacts_per_cent: Planned contacts per cent, per segment, in model order.
+    """
+
+    def __init__(self, model: InfluenceModel, kind: str, holder_id: str) -> None:
+        super().__init__(model, kind, holder_id)
+        self.detained = False
+        self.delivered = 0.0
+        self.contacts_per_cent = np.zeros(len(model.segment_index))
+
+    @property
+    def active(self) -> bool:
+        """Whether it can take grants and work."""
+        return not self.detained
+
+    @property
+    def status(self) -> str:
+        """Its state in plain words, as written to outputs."""
+        return "detained" if self.detained else "open"
+
+    def detain(self) -> None:
+        """Its staff are detained: it stops working."""
+        self.detained = True
+
+    def work(self) -> None:
+        """Keep a share of the step's grant, spend, and deliver contacts."""
+        raise NotImplementedError

@@ -3,16 +3,57 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
+from pydantic import Field
 
 from sim.model.actors.holder import MoneyHolder
+from sim.model.fields import Id, Reference, Share, Strict
+from sim.model.kinds import ActorKind, Section, register_actor
 from sim.model.ledger import split_cents
-from sim.scenario.schema import GranteeChoice, IntermediarySpec
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
+
+
+class GranteeChoice(StrEnum):
+    """How an intermediary splits money among its grantees."""
+
+    loyalty = "loyalty"
+    capability = "capability"
+
+
+class IntermediarySpec(Strict):
+    """A 'curator' or compatriot-organisation leader passing money on to grantees."""
+
+    id: Id
+    name: str = Field(default="", description="Display name.")
+    integrity: Share = Field(
+        default=0.5,
+        description="0 keeps as much as possible, 1 keeps nothing. Share kept = "
+        "(1 - integrity) / (1 + deterrence * audit_probability).",
+    )
+    deterrence: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        default=0.4,
+        description="How strongly the perceived yearly audit probability deters skimming "
+        "(0.4 reproduces Olken 2007's ~8 point drop, 4% -> 100% audits, at integrity 0.7).",
+    )
+    grantee_choice: GranteeChoice = Field(
+        default=GranteeChoice.loyalty,
+        description="'loyalty': money follows grantees' loyalty (kickbacks); "
+        "'capability': money follows their capability.",
+    )
+    grantees: list[str] = Field(min_length=1, description="NGO and outlet ids this one funds.")
+    report_inflation: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        default=0.5,
+        description="Reports claim every dollar was spent as planned, times (1 + this).",
+    )
+
+    def references(self) -> list[Reference]:
+        """The grantees it funds."""
+        return [Reference("grantees", "grantee", tuple(self.grantees))]
 
 
 @dataclass(frozen=True)
@@ -64,7 +105,7 @@ class Intermediary(MoneyHolder):
     """
 
     def __init__(self, model: InfluenceModel, spec: IntermediarySpec) -> None:
-        super().__init__(model, "intermediary", spec.id)
+        super().__init__(model, INTERMEDIARY.name, spec.id)
         self.spec = spec
         self.integrity = spec.integrity
         self.last_report = Report()
@@ -111,3 +152,26 @@ class Intermediary(MoneyHolder):
         """After grantees acted, note what they really delivered (seen only by audits)."""
         delivered = sum(g.delivered for g in self.model.grantees_of(self))
         self.last_report = replace(self.last_report, delivered=delivered)
+
+
+INTERMEDIARY = register_actor(
+    ActorKind(
+        name="intermediary",
+        label="intermediary",
+        role="intermediary",
+        agent=Intermediary,
+        sections=(
+            Section(
+                "intermediaries",
+                list[IntermediarySpec],
+                Field(
+                    min_length=1, description="Curators and leaders between funders and grantees."
+                ),
+                namespace="intermediary",
+            ),
+        ),
+        leak_label="Leaked: kept by intermediaries",
+        lesson_label="Curators (middlemen)",
+        lesson_leak_label="Kept by curators",
+    )
+)

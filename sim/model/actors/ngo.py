@@ -2,19 +2,78 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
+from pydantic import Field
 
-from sim.model.actors.holder import MoneyHolder
+from sim.model.actors.holder import Grantee
+from sim.model.fields import Id, Reference, Share, Strict
+from sim.model.kinds import ActorKind, Section, register_actor
 from sim.model.ledger import split_cents
-from sim.scenario.schema import NgoSpec
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
 
 
-class Ngo(MoneyHolder):
+class Sector(StrEnum):
+    """NGO sectors of the reference case."""
+
+    compatriots = "compatriots"
+    youth = "youth"
+    students = "students"
+    education = "education"
+    russian_language = "russian_language"
+    culture = "culture"
+    journalism = "journalism"
+    border_regions = "border_regions"
+    other = "other"
+
+
+class ActivitySpec(Strict):
+    """One kind of activity in the catalogue NGOs draw from."""
+
+    id: Id
+    name: str = Field(default="", description="Display name.")
+    cost_usd: Annotated[float, Field(gt=0.0, le=1e10)] = Field(description="Cost of one event.")
+    reach: dict[str, Annotated[float, Field(ge=0.0, le=1e9)]] = Field(
+        description="Segment id -> real people reached by one event."
+    )
+    persuasion: Share = Field(description="Persuasive strength of one contact.")
+    for_show: bool = Field(
+        description="True for receptions, concerts and showcases done for the report "
+        "('balalaika diplomacy'); False for substantive work."
+    )
+
+    def references(self) -> list[Reference]:
+        """The segments it reaches."""
+        return [Reference("reach", "segment", tuple(self.reach), keyed=True)]
+
+
+class NgoSpec(Strict):
+    """A local NGO or compatriot organisation receiving grants."""
+
+    id: Id
+    name: str = Field(default="", description="Display name.")
+    sector: Sector = Field(default=Sector.other, description="Field of work.")
+    genuine: bool = Field(
+        default=True,
+        description="False for a facade: everything it runs is for the report only "
+        "(counted as for show, no persuasion).",
+    )
+    skim_rate: Share = Field(default=0.0, description="Share of each grant its leaders keep.")
+    loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
+    capability: Share = Field(default=0.5, description="Ability to deliver real work.")
+    activities: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
+        min_length=1, description="Activity id -> relative share of spending."
+    )
+
+    def references(self) -> list[Reference]:
+        """The activities it runs."""
+        return [Reference("activities", "activity", tuple(self.activities), keyed=True)]
+
+
+class Ngo(Grantee):
     """A local NGO or compatriot organisation.
 
     Each step it keeps ``skim_rate`` of the new grant, then spends its whole balance
@@ -31,26 +90,18 @@ class Ngo(MoneyHolder):
     """
 
     def __init__(self, model: InfluenceModel, spec: NgoSpec) -> None:
-        super().__init__(model, "ngo", spec.id)
+        super().__init__(model, NGO.name, spec.id)
         self.spec = spec
-        self.detained = False
-        self.delivered = 0.0
         catalogue = model.activities_by_id
         total = sum(spec.activities.values())
         # Contacts a cent buys in each segment when the mix is spent as planned (what
         # reports assume), in the model's segment order.
-        self.contacts_per_cent = np.zeros(len(model.segment_index))
         for a, w in spec.activities.items():
             for segment, people in catalogue[a].reach.items():
                 per_cent = people / (catalogue[a].cost_usd * 100)
                 self.contacts_per_cent[model.segment_index[segment]] += w / total * per_cent
 
-    @property
-    def active(self) -> bool:
-        """Whether it can take grants and work."""
-        return not self.detained
-
-    def spend(self) -> None:
+    def work(self) -> None:
         """Keep a share of the grant, then spend the balance on allowed activities."""
         m = self.model
         self.take_incoming(self.spec.skim_rate)
@@ -76,3 +127,32 @@ class Ngo(MoneyHolder):
                 contacts = events * people * filter_
                 m.deliver(segment, contacts, contacts * persuasion)
                 self.delivered += contacts
+
+
+NGO = register_actor(
+    ActorKind(
+        name="ngo",
+        label="NGO",
+        role="grantee",
+        agent=Ngo,
+        sections=(
+            Section(
+                "activities",
+                list[ActivitySpec],
+                Field(
+                    default_factory=list, description="Catalogue of activity types NGOs can run."
+                ),
+                namespace="activity",
+            ),
+            Section(
+                "ngos",
+                list[NgoSpec],
+                Field(default_factory=list, description="NGOs receiving grants."),
+                namespace="ngo",
+            ),
+        ),
+        leak_label="Leaked: kept by NGO leaders",
+        lesson_label="Local NGOs",
+        lesson_leak_label="Kept by NGO leaders",
+    )
+)

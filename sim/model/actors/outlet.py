@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
-import numpy as np
+from pydantic import Field
 
-from sim.model.actors.holder import MoneyHolder
-from sim.scenario.schema import OutletSpec
+from sim.model.actors.holder import Grantee
+from sim.model.fields import Id, Reference, Share, Strict, Usd
+from sim.model.kinds import ActorKind, Section, register_actor
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
 
 
-class Outlet(MoneyHolder):
+class OutletSpec(Strict):
+    """A media outlet funded (partly) by the funder."""
+
+    id: Id
+    name: str = Field(default="", description="Display name.")
+    language: str = Field(
+        default="russian", description="Broadcast language (matched to segment languages)."
+    )
+    reach: dict[str, Share] = Field(
+        description="Segment id -> share of the segment reached per month at full capacity "
+        "(contacts scale with the step length)."
+    )
+    credibility: Share = Field(default=0.5, description="Source credibility.")
+    persuasion: Share = Field(default=0.3, description="Persuasive strength of one contact.")
+    running_cost_usd_per_year: Usd = Field(
+        default=0.0, description="Cost of running at full capacity."
+    )
+    funder_dependence: Share = Field(
+        default=1.0,
+        description="Share of capacity that depends on the funder's money (0 = self-funded).",
+    )
+    skim_rate: Share = Field(default=0.0, description="Share of each grant its managers keep.")
+    loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
+    capability: Share = Field(default=0.5, description="Ability to deliver real work.")
+    start: dt.date | None = Field(default=None, description="Date the outlet enters.")
+
+    def references(self) -> list[Reference]:
+        """The segments it reaches."""
+        return [Reference("reach", "segment", tuple(self.reach), keyed=True)]
+
+
+class Outlet(Grantee):
     """A media outlet such as Sputnik Azerbaijan.
 
     Each step it keeps ``skim_rate`` of the new grant and pays its running costs for
@@ -26,19 +59,20 @@ class Outlet(MoneyHolder):
     Attributes:
         spec: The scenario's outlet entry.
         received: Cents granted this step.
-        status: 'open', 'restricted', 'shut' or 'detained'.
+        shut: True once the host state has closed it.
+        restricted: True once the host state has restricted it.
         restriction: Share of reach left after restrictions.
         reach_share: Share of the whole real population reached in the last step.
         delivered: Contacts made in the last step.
     """
 
     def __init__(self, model: InfluenceModel, spec: OutletSpec) -> None:
-        super().__init__(model, "outlet", spec.id)
+        super().__init__(model, OUTLET.name, spec.id)
         self.spec = spec
-        self.status = "open"
+        self.shut = False
+        self.restricted = False
         self.restriction = 1.0
         self.reach_share = 0.0
-        self.delivered = 0.0
         self.cost_per_step = round(spec.running_cost_usd_per_year * 100 * model.years)
         months = model.years * 12
         self.people = {
@@ -49,18 +83,41 @@ class Outlet(MoneyHolder):
             for seg, share in spec.reach.items()
         }
         # Contacts a cent buys in each segment at full capacity (what reports assume).
-        self.contacts_per_cent = np.zeros(len(model.segment_index))
         if self.cost_per_step:
             for seg, people in self.people.items():
                 self.contacts_per_cent[model.segment_index[seg]] = people / self.cost_per_step
 
     @property
+    def started(self) -> bool:
+        """Whether its start date has come."""
+        return self.spec.start is None or self.model.date >= self.spec.start
+
+    @property
     def active(self) -> bool:
         """Whether it is on air (started, not shut, staff not detained)."""
-        started = self.spec.start is None or self.model.date >= self.spec.start
-        return started and self.status in ("open", "restricted")
+        return self.started and not self.shut and not self.detained
 
-    def operate(self) -> None:
+    @property
+    def status(self) -> str:
+        """'not started', 'open', 'restricted', 'shut' or 'detained'."""
+        if self.shut:
+            return "shut"
+        if self.detained:
+            return "detained"
+        if self.restricted:
+            return "restricted"
+        return "open" if self.started else "not started"
+
+    def shut_down(self) -> None:
+        """The host state closes it: no reach, no spending, its balance frozen."""
+        self.shut = True
+
+    def restrict(self, capacity: float) -> None:
+        """The host state leaves it ``capacity`` of its reach."""
+        self.restriction = capacity
+        self.restricted = True
+
+    def work(self) -> None:
         """Keep a share of the grant, pay this step's running costs, reach the audience."""
         m = self.model
         self.take_incoming(self.spec.skim_rate)
@@ -79,3 +136,24 @@ class Outlet(MoneyHolder):
             m.deliver(segment, contacts, contacts * strength)
             self.delivered += contacts
         self.reach_share = self.delivered / m.spec.audience.real_population
+
+
+OUTLET = register_actor(
+    ActorKind(
+        name="outlet",
+        label="outlet",
+        role="grantee",
+        agent=Outlet,
+        sections=(
+            Section(
+                "outlets",
+                list[OutletSpec],
+                Field(default_factory=list, description="Funded media outlets."),
+                namespace="outlet",
+            ),
+        ),
+        leak_label="Leaked: kept at outlets",
+        lesson_label="News outlet (Sputnik)",
+        lesson_leak_label="Kept at the outlet",
+    )
+)
