@@ -7,15 +7,18 @@ result, no browser for --images), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
 
 from sim.atomic import OccupiedError, check_replaceable
-from sim.dashboards.compare import classify, default_out, run_comparison
+from sim.compare import classify, default_out, run_comparison
 from sim.dashboards.images import BrowserNotFoundError, require_browser
 from sim.dashboards.load import COMPARISON_FILE, NotAResultError
 from sim.dashboards.report import (
@@ -28,9 +31,11 @@ from sim.dashboards.sweep_dashboard import NotASweepError, render_sweep
 from sim.model.clock import step_dates
 from sim.model.ledger import BooksUnbalancedError
 from sim.output import MANIFEST, write_run
+from sim.quantities import money_shares
 from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.sweep.cli import add_sweep_parsers, cmd_sweep
+from sim.sweep.execute import ExecutorError, RunFailedError, make_executor
 
 RESULTS_DIR = Path("results")
 
@@ -93,6 +98,17 @@ def _parser() -> argparse.ArgumentParser:
         type=seed_value,
         help="first seed; replicates use seed, seed+1, ... (default: the first scenario's)",
     )
+    cmp_.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="local worker processes running the replicates (default: 1, in this process)",
+    )
+    cmp_.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the replicates on the Dask cluster with this scheduler instead of locally",
+    )
     _add_images(cmp_)
     _add_set(cmp_)
 
@@ -139,6 +155,10 @@ def _add_images(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _percent(share: float) -> str:
+    return "n/a" if math.isnan(share) else f"{share:.0%}"
+
+
 def _describe(s: Scenario) -> str:
     dates = step_dates(s.time)
     return (
@@ -169,15 +189,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     ) as bar:
         result = simulate(scenario, seed, progress=bar.update)
     folder = write_run(result, out, source=args.scenario)
-    money = result.money_usd()
     last = result.trajectories.iloc[-1]
-    disbursed = money["disbursed_usd"] or 1.0
+    shares = {k: _percent(v) for k, v in money_shares(asdict(result.money)).items()}
     print(_describe(scenario))
     print(
-        f"disbursed ${money['disbursed_usd']:,.0f}: leaked {money['leaked_usd'] / disbursed:.0%}, "
-        f"for show {money['for_show_usd'] / disbursed:.0%}, "
-        f"substantive {money['substantive_usd'] / disbursed:.0%}, "
-        f"unspent {money['unspent_usd'] / disbursed:.0%} (books balance)"
+        f"disbursed ${result.money.disbursed / 100:,.0f}: leaked {shares['leaked']}, "
+        f"for show {shares['for_show']}, substantive {shares['substantive']}, "
+        f"unspent {shares['unspent']} (books {'balance' if result.books_balance else 'UNBALANCED'})"
     )
     print(
         f"final opinion {last['opinion_mean']:+.3f} (no-spending counterfactual "
@@ -207,23 +225,42 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run or load several scenarios and write the comparison page."""
     if args.replicates < 1:
         raise UsageError(f"--replicates must be at least 1, got {args.replicates}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
     if args.images:
         require_browser()
     inputs = classify(args.inputs)
     out = Path(args.out) if args.out else default_out(inputs, RESULTS_DIR)
     check_replaceable(out, COMPARISON_FILE)
     runs = sum(1 if i.is_result else args.replicates for i in inputs)
-    with tqdm(
-        total=runs,
-        desc="runs",
-        unit="run",
-        file=sys.stderr,
-        dynamic_ncols=True,
-        mininterval=0.2 if sys.stderr.isatty() else 15.0,
-    ) as bar:
-        folder = run_comparison(
-            args.inputs, out, args.replicates, args.seed, args.overrides, progress=bar.update
-        )
+    try:
+        with contextlib.ExitStack() as stack:
+            try:  # the executor as the sweep makes it; a bad --scheduler fails before any run
+                executor = stack.enter_context(make_executor(args.workers, args.scheduler))
+            except ExecutorError as exc:
+                raise UsageError(str(exc)) from None
+            bar = stack.enter_context(
+                tqdm(
+                    total=runs,
+                    desc="runs",
+                    unit="run",
+                    file=sys.stderr,
+                    dynamic_ncols=True,
+                    mininterval=0.2 if sys.stderr.isatty() else 15.0,
+                )
+            )
+            folder = run_comparison(
+                args.inputs,
+                out,
+                args.replicates,
+                args.seed,
+                args.overrides,
+                progress=bar.update,
+                executor=executor,
+            )
+    except RunFailedError as exc:  # raised through the executor, which stops its workers
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return 1
     print(f"compared {len(inputs)} scenario(s), {runs} run(s): {_shown(folder)}")
     written = render_comparison_folder(folder, images=args.images)
     _print_written(written, folder)

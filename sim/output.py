@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.atomic import atomic_directory
+from sim.money import cents_to_text
 from sim.run import RunResult
 
 TABLES = ("trajectories", "segments", "outlets", "ledger", "events")
@@ -80,7 +81,7 @@ def manifest(result: RunResult, source: str | None = None) -> dict[str, object]:
         "run_seconds": round(result.seconds, 3),
         "versions": versions(),
         "git_commit": git_commit(),
-        "books_balance": True,
+        "books_balance": result.books_balance,
         "money": result.money_usd(),
         "final": {
             k: float(result.trajectories[k].iloc[-1])
@@ -94,6 +95,13 @@ def manifest(result: RunResult, source: str | None = None) -> dict[str, object]:
         },
         "scenario": result.scenario.model_dump(mode="json"),
     }
+
+
+def ledger_table(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger as written: integer cents become exact decimal text in ``amount_usd``."""
+    out = ledger.copy()
+    out.insert(out.columns.get_loc("cents"), "amount_usd", [cents_to_text(c) for c in out["cents"]])
+    return out.drop(columns="cents")
 
 
 def write_run(
@@ -112,6 +120,8 @@ def write_run(
     with atomic_directory(out_dir, MANIFEST) as tmp:
         for name in TABLES:
             table: pd.DataFrame = getattr(result, name)
+            if name == "ledger":
+                table = ledger_table(table)
             table.to_csv(
                 tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
             )
@@ -125,6 +135,10 @@ def write_run(
 def read_run(folder: str | os.PathLike[str]) -> dict[str, object]:
     """Read a result folder back: each table as a DataFrame, and the manifest as a dict."""
     folder = Path(folder)
-    out: dict[str, object] = {n: pd.read_csv(folder / f"{n}.csv") for n in TABLES}
+    # Amounts stay text (exact), for :func:`sim.money.text_to_cents`.
+    out: dict[str, object] = {
+        n: pd.read_csv(folder / f"{n}.csv", dtype={"amount_usd": str} if n == "ledger" else None)
+        for n in TABLES
+    }
     out["manifest"] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     return out

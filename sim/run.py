@@ -37,9 +37,12 @@ class RunResult:
         trajectories: One row per step (see ``TRAJECTORY_COLUMNS``).
         segments: One row per step and segment, actual and counterfactual.
         outlets: One row per step and outlet: status and reach.
-        ledger: Every transfer.
+        ledger: Every transfer: ``step``, ``date``, ``from``, ``to``, ``cents`` (exact
+            integer cents) and ``kind``.
         events: Shocks, audits and replacements.
         money: The balanced books, in cents.
+        books_balance: The outcome of the end-of-run balance check of the run and its
+            counterfactual (a run whose books do not balance raises instead).
         budget_cents: What the funders planned to spend.
         seconds: Wall-clock time of the simulation.
     """
@@ -53,6 +56,7 @@ class RunResult:
     events: pd.DataFrame
     money: MoneySummary
     budget_cents: int
+    books_balance: bool
     seconds: float = field(default=0.0)
 
     def money_usd(self) -> dict[str, object]:
@@ -99,7 +103,7 @@ def simulate(
     money = actual.ledger.check_books()
     baseline = InfluenceModel(scenario, seed, counterfactual=True, network=actual.audience.network)
     baseline.run(progress)
-    baseline.ledger.check_books()
+    counterfactual_money = baseline.ledger.check_books()
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -110,6 +114,7 @@ def simulate(
         events=pd.DataFrame(actual.events, columns=["step", "date", "kind", "target", "detail"]),
         money=money,
         budget_cents=sum(f.planned_cents for f in actual.funders),
+        books_balance=money.balanced and counterfactual_money.balanced,
         seconds=time.perf_counter() - started,
     )
 
@@ -140,7 +145,7 @@ def _ledger(model: InfluenceModel) -> pd.DataFrame:
             "date": [r.date.isoformat() for r in rows],
             "from": [r.source for r in rows],
             "to": [r.destination for r in rows],
-            "amount_usd": [f"{r.cents // 100}.{r.cents % 100:02d}" for r in rows],
+            "cents": pd.array([r.cents for r in rows], dtype="int64"),
             "kind": [r.kind for r in rows],
         }
     )

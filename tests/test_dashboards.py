@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from sim.cli import main
+from sim.compare import classify, replicate_seeds, run_comparison
 from sim.dashboards import aggregate, compare_figures, figures, palette, text
-from sim.dashboards.compare import classify, replicate_seeds, run_comparison
 from sim.dashboards.compare_dashboard import comparison_figures, comparison_page, load_comparison
 from sim.dashboards.headline import headline
 from sim.dashboards.images import BrowserNotFoundError, export_images, find_browser
@@ -27,9 +27,10 @@ from sim.dashboards.load import NotAResultError, load_run
 from sim.dashboards.markers import add_shock_markers, run_shocks
 from sim.dashboards.page import CSP
 from sim.dashboards.report import render_any, update_index
-from sim.dashboards.run_dashboard import run_figures, run_page
-from sim.dashboards.sankey import flow_totals, money_flows, sankey_figure
+from sim.dashboards.run_dashboard import headline_cards, run_figures, run_page
+from sim.dashboards.sankey import flow_totals, sankey_figure
 from sim.output import write_run
+from sim.quantities import money_flows
 from sim.run import simulate
 from tests.conftest import SCENARIOS, SMALL, make_scenario, require_browser
 
@@ -363,10 +364,11 @@ def test_headline_matches_the_manifest(run):
         assert h.cost_per_additional_person == pytest.approx(money["disbursed_usd"] / extra)
 
 
-def test_cost_is_undefined_when_nobody_is_won(run):
+def test_cost_is_infinite_when_nobody_is_won(run):
     t = run.trajectories.assign(attributable_favourable_share=0.0)
     flat = type(run)(**{**run.__dict__, "trajectories": t})
-    assert math.isnan(headline(flat).cost_per_additional_person)
+    assert headline(flat).cost_per_additional_person == math.inf
+    assert headline_cards(headline(flat))[-1][0] == "none bought"
 
 
 # -- pages ------------------------------------------------------------------------------------

@@ -9,15 +9,15 @@ double-click without a network. Modules:
   colours, the common look, escaping and number formats;
 - :mod:`~sim.dashboards.figures`, :mod:`~sim.dashboards.sankey`,
   :mod:`~sim.dashboards.markers`, :mod:`~sim.dashboards.headline`: the run figures;
-- :mod:`~sim.dashboards.compare`, :mod:`~sim.dashboards.aggregate`,
-  :mod:`~sim.dashboards.compare_figures`: replicates and their summaries;
+- :mod:`~sim.dashboards.aggregate`, :mod:`~sim.dashboards.compare_figures`: replicates
+  and their summaries (the comparison folders themselves are run and written by
+  :mod:`sim.compare`);
 - :mod:`~sim.dashboards.page`, :mod:`~sim.dashboards.run_dashboard`,
   :mod:`~sim.dashboards.compare_dashboard`, :mod:`~sim.dashboards.index`: the pages;
 - :mod:`~sim.dashboards.images`: PNG and SVG through kaleido and a local Chromium;
 - :mod:`~sim.dashboards.report`: what the command line calls.
 """
 
-from sim.dashboards.compare import run_comparison
 from sim.dashboards.load import NotAResultError, load_run
 from sim.dashboards.report import render_any, render_comparison_folder, render_run
 
@@ -27,5 +27,4 @@ __all__ = [
     "render_any",
     "render_comparison_folder",
     "render_run",
-    "run_comparison",
 ]

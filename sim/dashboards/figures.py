@@ -13,9 +13,10 @@ import plotly.graph_objects as go
 from sim.dashboards import palette
 from sim.dashboards.load import RunData
 from sim.dashboards.markers import Shock, add_shock_markers
-from sim.dashboards.sankey import money_flows, sankey_figure
+from sim.dashboards.sankey import sankey_figure
 from sim.dashboards.style import apply_style
 from sim.dashboards.text import safe
+from sim.quantities import money_flows
 
 OPINION_AXIS = "Mean opinion (−1 to +1)"
 SHIFT_AXIS = "Opinion shift (points, −1 to +1 scale)"

@@ -6,15 +6,19 @@ favourable share (actual minus no-spending counterfactual) to the real populatio
 simulation stands for. The cost per additional favourable person divides the money
 disbursed by the additional favourable people averaged over every step of the run:
 a programme that buys a few people briefly gets a high cost, one that buys none an
-undefined (NaN) cost.
+infinite cost. Each of these numbers is defined once, in :mod:`sim.quantities`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 from sim.dashboards.load import RunData
+from sim.quantities import (
+    additional_favourable_people,
+    cost_per_additional_person,
+    share_of_disbursed,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,8 @@ class Headline:
         additional_people_final: Additional favourable real people, last step.
         additional_people_mean: The same, averaged over all steps.
         cost_per_additional_person: ``disbursed_usd / additional_people_mean``;
-            NaN when no additional people were bought on average.
+            infinite when no additional people were bought on average, NaN when
+            nothing was disbursed.
         real_population: Real people the simulated audience stands for.
     """
 
@@ -84,11 +89,11 @@ def headline(run: RunData) -> Headline:
     t = run.trajectories
     last = t.iloc[-1]
     pop = run.real_population
-    extra = t["attributable_favourable_share"] * pop
+    extra = additional_favourable_people(t["attributable_favourable_share"], pop)
     extra_mean = float(extra.mean())
 
     def share(key: str) -> float:
-        return float(money[key]) / disbursed if disbursed else math.nan
+        return share_of_disbursed(float(money[key]), disbursed)
 
     return Headline(
         budget_usd=float(money["budget_usd"]),
@@ -104,6 +109,6 @@ def headline(run: RunData) -> Headline:
         reported_final=float(last["reported_influence"]),
         additional_people_final=float(extra.iloc[-1]),
         additional_people_mean=extra_mean,
-        cost_per_additional_person=disbursed / extra_mean if extra_mean > 0 else math.nan,
+        cost_per_additional_person=cost_per_additional_person(disbursed, extra_mean),
         real_population=pop,
     )

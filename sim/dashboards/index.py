@@ -20,6 +20,7 @@ from sim.dashboards.run_dashboard import DASHBOARD
 from sim.dashboards.sweep_dashboard import DASHBOARD as SWEEP_PAGE
 from sim.dashboards.text import safe, share, signed
 from sim.output import MANIFEST
+from sim.quantities import share_of_disbursed
 from sim.sweep.store import MANIFEST as SWEEP_MANIFEST
 
 INDEX = "index.html"
@@ -105,10 +106,12 @@ def _run(folder: Path, rel: str) -> Entry:
     try:
         m = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         money, final = m["money"], m["final"]
-        disbursed = float(money["disbursed_usd"]) or 1.0
+        disbursed = float(money["disbursed_usd"])
+        leaked = share_of_disbursed(float(money["leaked_usd"]), disbursed)
+        for_show = share_of_disbursed(float(money["for_show_usd"]), disbursed)
         details = (
-            f"seed {m.get('seed')}; leaked {share(money['leaked_usd'] / disbursed)}, "
-            f"for show {share(money['for_show_usd'] / disbursed)}; attributable "
+            f"seed {m.get('seed')}; leaked {share(leaked)}, "
+            f"for show {share(for_show)}; attributable "
             f"{signed(final['attributable_opinion'])}, reported "
             f"{signed(final['reported_influence'])}"
         )

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from sim.money import text_to_cents
 from sim.output import MANIFEST, TABLES, read_run
 
 #: The file that marks a comparison folder.
@@ -126,7 +127,7 @@ def load_run(folder: str | os.PathLike[str]) -> RunData:
         raise NotAResultError(f"{folder}: {MANIFEST} lacks the scenario or the money summary")
     tables = {name: _with_dates(cast(pd.DataFrame, raw[name])) for name in TABLES}
     ledger = tables["ledger"]
-    ledger["cents"] = (ledger["amount_usd"].astype(float) * 100).round().astype("int64")
+    ledger["cents"] = pd.array([text_to_cents(a) for a in ledger["amount_usd"]], dtype="int64")
     return RunData(folder=folder, manifest=manifest, **tables)
 
 

@@ -41,7 +41,7 @@ def run_figures(run: RunData, shocks: list[Shock] | None = None) -> dict[str, go
 
 def headline_cards(h: Headline) -> list[tuple[str, str, str]]:
     """The headline numbers as (value, label, detail) cards."""
-    if math.isnan(h.cost_per_additional_person):
+    if not math.isfinite(h.cost_per_additional_person):
         cost = ("none bought", "Cost per additional favourable person", "no net gain on average")
     else:
         cost = (

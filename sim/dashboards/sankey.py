@@ -1,9 +1,9 @@
 """Where the money went, as a Sankey diagram built from a run's ledger.
 
-:func:`money_flows` aggregates the ledger into one row per flow (payer, payee, kind)
-in whole cents and adds each holder's unspent balance as a flow into an "unspent"
-node, so that every stage sums exactly to the ledger's totals. :func:`sankey_figure`
-draws those flows: funders, then intermediaries, then NGOs and outlets, then
+:func:`sim.quantities.money_flows` aggregates the ledger into one row per flow (payer,
+payee, kind) in whole cents and adds each holder's unspent balance as a flow into an
+"unspent" node, so that every stage sums exactly to the ledger's totals.
+:func:`sankey_figure` draws those flows: funders, then intermediaries, then NGOs and outlets, then
 activities, with leaked money, for-show spending, substantive spending and unspent
 balances each in their own colour.
 """
@@ -19,51 +19,24 @@ import plotly.graph_objects as go
 from sim.dashboards import palette
 from sim.dashboards.style import apply_style
 from sim.dashboards.text import safe, usd
+from sim.model.kinds import ACTOR_KINDS, account_kind
+from sim.quantities import UNSPENT
 
-#: Node for money still held at the end of the run.
-UNSPENT = "unspent"
-#: Holder kinds, as in ledger account names ("kind:id").
-_HOLDERS = ("intermediary", "ngo", "outlet")
-_LEAK_NODE = {
-    "intermediary": "Leaked: kept by intermediaries",
-    "ngo": "Leaked: kept by NGO leaders",
-    "outlet": "Leaked: kept at outlets",
-}
 _LINK_ALPHA = 0.45
-#: Horizontal position of each column of nodes (0 left, 1 right).
-_COLUMN_X = {"funder": 0.001, "intermediary": 0.28, "ngo": 0.52, "outlet": 0.52, "sink": 0.999}
+#: Horizontal position of each level of the money chain (0 left, 1 right), and of sinks.
+_LEVEL_X = {0: 0.001, 1: 0.28, 2: 0.52}
+_SINK_X = 0.999
 
 
-def money_flows(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate the ledger into flows, adding unspent balances.
+def _column_x(account: str) -> float:
+    kind = ACTOR_KINDS.get(account_kind(account))
+    level = kind.level if kind is not None else None
+    return _LEVEL_X.get(level, 0.5) if level is not None else 0.5
 
-    Args:
-        ledger: The ledger with an integer ``cents`` column (see
-            :func:`sim.dashboards.load.load_run`).
 
-    Returns:
-        One row per (``source``, ``target``, ``kind``) with the summed ``cents``;
-        ``kind`` is a ledger kind or ``"unspent"`` (target ``"unspent"``).
-    """
-    flows = (
-        ledger.groupby(["from", "to", "kind"], sort=False, as_index=False)["cents"]
-        .sum()
-        .rename(columns={"from": "source", "to": "target"})
-    )
-    paid_in = ledger.groupby("to")["cents"].sum()
-    paid_out = ledger.groupby("from")["cents"].sum()
-    holders = [a for a in paid_in.index if str(a).startswith(_HOLDERS)]
-    balance = {a: int(paid_in.get(a, 0) - paid_out.get(a, 0)) for a in holders}
-    unspent = pd.DataFrame(
-        [
-            {"source": a, "target": UNSPENT, "kind": UNSPENT, "cents": b}
-            for a, b in balance.items()
-            if b > 0
-        ],
-        columns=["source", "target", "kind", "cents"],
-    )
-    out = pd.concat([flows, unspent], ignore_index=True) if len(unspent) else flows
-    return out.astype({"cents": "int64"})
+def _leak_label(hop: str) -> str:
+    kind = ACTOR_KINDS.get(hop)
+    return kind.leak_label if kind is not None and kind.leak_label else "Leaked"
 
 
 def flow_totals(flows: pd.DataFrame) -> dict[str, int]:
@@ -119,10 +92,7 @@ def sankey_figure(flows: pd.DataFrame, scenario: dict[str, Any], title: str) -> 
     ]
     # Columns: funders, intermediaries, NGOs and outlets, then every sink at the right.
     # The third column sits left of centre so its labels end before the sinks' begin.
-    xs = [
-        _COLUMN_X["sink"] if o == 0 else _COLUMN_X.get(key.partition(":")[0], 0.5)
-        for key, o in zip(nodes, outflow, strict=True)
-    ]
+    xs = [_SINK_X if o == 0 else _column_x(key) for key, o in zip(nodes, outflow, strict=True)]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -202,13 +172,8 @@ def _kind_colour(kind: str) -> str:
 def _display_names(scenario: dict[str, Any]) -> dict[str, str]:
     """Account name ('ngo:culture_centre') -> display name (raw text)."""
     names: dict[str, str] = {}
-    for section, kind in (
-        ("funders", "funder"),
-        ("intermediaries", "intermediary"),
-        ("ngos", "ngo"),
-        ("outlets", "outlet"),
-        ("activities", "activity"),
-    ):
+    listed = [(k.section.name, k.name) for k in ACTOR_KINDS.values() if k.section.namespace]
+    for section, kind in [*listed, ("activities", "activity")]:
         for item in scenario.get(section, []):
             names[f"{kind}:{item['id']}"] = str(item.get("name") or item["id"])
     return names
@@ -228,7 +193,7 @@ def _node(
     prefix, _, ident = account.partition(":")
     if prefix == "pocket":
         hop = source.partition(":")[0]
-        return f"pocket:{hop}", _LEAK_NODE.get(hop, "Leaked"), "", palette.MONEY["leaked"]
+        return f"pocket:{hop}", _leak_label(hop), "", palette.MONEY["leaked"]
     if prefix == "activity":
         name = names.get(account, ident)
         if kind == "for_show":
@@ -237,5 +202,6 @@ def _node(
     if prefix == "operations":
         name = names.get(f"outlet:{ident}", ident)
         return account, name, ": running costs", palette.MONEY["substantive"]
-    colour = palette.BLACK if prefix == "funder" else palette.BLUE
+    kind = ACTOR_KINDS.get(prefix)
+    colour = palette.BLACK if kind is not None and kind.role == "funder" else palette.BLUE
     return account, names.get(account, account), "", colour

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,6 +62,8 @@ class MoneySummary:
         for_show: Spent on events done for the report.
         substantive: Spent on substantive work and outlet operations.
         unspent: Still held by intermediaries, NGOs and outlets at the end.
+        balanced: Whether every check passed (a summary exists only when they did, so
+            this records the outcome for the outputs rather than being tested).
     """
 
     disbursed: int
@@ -70,6 +72,7 @@ class MoneySummary:
     for_show: int
     substantive: int
     unspent: int
+    balanced: bool
 
     @property
     def activity(self) -> int:
@@ -171,6 +174,7 @@ class Ledger:
             for_show=totals["for_show"],
             substantive=totals["substantive"],
             unspent=sum(holders.values()),
+            balanced=False,
         )
         accounted = summary.leaked + summary.activity + summary.unspent
         if not summary.disbursed == funded == accounted:
@@ -180,7 +184,7 @@ class Ledger:
                 f"{summary.for_show} + substantive {summary.substantive} + unspent "
                 f"{summary.unspent})"
             )
-        return summary
+        return replace(summary, balanced=True)
 
 
 def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:

@@ -17,21 +17,25 @@ Two ways to add one:
   imported where the run happens, so it only has to be importable there (the same
   virtual environment on every worker).
 
-Ratios are NaN when their denominator is zero (nothing was disbursed). The costs per
-additional favourable person are ``inf`` when money was disbursed but bought no
-additional favourable person (the attributable favourable share, in the last step or
-on average over the steps, is zero or less).
+Shares and costs are defined once, in :mod:`sim.quantities`: ratios are NaN when
+nothing was disbursed, and the costs per additional favourable person are ``inf`` when
+money was disbursed but bought no additional favourable person (the attributable
+favourable share, in the last step or on average over the steps, is zero or less).
 """
 
 from __future__ import annotations
 
 import importlib
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from sim.quantities import (
+    additional_favourable_people,
+    cost_per_additional_person,
+    share_of_disbursed,
+)
 from sim.run import RunResult
 
 MetricFunction = Callable[[RunResult], float]
@@ -121,14 +125,11 @@ def _last(result: RunResult, column: str) -> float:
 
 
 def _share(part_cents: int, result: RunResult) -> float:
-    disbursed = result.money.disbursed
-    return part_cents / disbursed if disbursed else math.nan
+    return share_of_disbursed(part_cents, result.money.disbursed)
 
 
-def additional_favourable_people(result: RunResult) -> float:
-    """Real people favourable at the end who would not be without the money."""
-    share = _last(result, "attributable_favourable_share")
-    return share * result.scenario.audience.real_population
+def _additional_people(result: RunResult, share: float) -> float:
+    return additional_favourable_people(share, result.scenario.audience.real_population)
 
 
 @register_metric("final_opinion", "Mean opinion in the last step, on [-1, 1].")
@@ -237,7 +238,7 @@ def share_unspent(result: RunResult) -> float:
 )
 def additional_favourable_people_metric(result: RunResult) -> float:
     """Additional favourable real people in the last step."""
-    return additional_favourable_people(result)
+    return _additional_people(result, _last(result, "attributable_favourable_share"))
 
 
 @register_metric(
@@ -247,11 +248,8 @@ def additional_favourable_people_metric(result: RunResult) -> float:
 )
 def cost_per_favourable_person(result: RunResult) -> float:
     """Disbursed USD / additional favourable real people at the end."""
-    disbursed = result.money.disbursed / 100
-    if disbursed == 0:
-        return math.nan
-    gained = additional_favourable_people(result)
-    return disbursed / gained if gained > 0 else math.inf
+    gained = _additional_people(result, _last(result, "attributable_favourable_share"))
+    return cost_per_additional_person(result.money.disbursed / 100, gained)
 
 
 @register_metric(
@@ -261,12 +259,10 @@ def cost_per_favourable_person(result: RunResult) -> float:
 )
 def cost_per_average_favourable_person(result: RunResult) -> float:
     """Disbursed USD / additional favourable real people averaged over the steps."""
-    disbursed = result.money.disbursed / 100
-    if disbursed == 0:
-        return math.nan
     share = float(result.trajectories["attributable_favourable_share"].mean())
-    gained = share * result.scenario.audience.real_population
-    return disbursed / gained if gained > 0 else math.inf
+    return cost_per_additional_person(
+        result.money.disbursed / 100, _additional_people(result, share)
+    )
 
 
 #: Recorded when a sweep file names no metrics.

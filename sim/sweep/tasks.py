@@ -46,6 +46,10 @@ class RunTask:
     keep_trajectories: bool
     source: str
 
+    def __call__(self) -> RunOutcome:
+        """Run this task (see :func:`run_task`): what an executor does on a worker."""
+        return run_task(self)
+
 
 @dataclass(frozen=True)
 class RunOutcome:

@@ -56,6 +56,30 @@ class IntermediarySpec(Strict):
         return [Reference("grantees", "grantee", tuple(self.grantees))]
 
 
+def skim_share(integrity: float, deterrence: float, audit_probability: float) -> float:
+    """Share of incoming money an intermediary keeps (Becker: deterred by audit risk).
+
+    ``(1 - integrity) / (1 + deterrence * audit_probability)``.
+
+    >>> skim_share(0.5, 0.4, 0.0)
+    0.5
+    >>> round(skim_share(0.5, 0.4, 1.0), 4)
+    0.3571
+    """
+    return (1.0 - integrity) / (1.0 + deterrence * audit_probability)
+
+
+def integrity_for_skim(skim: float, deterrence: float, audit_probability: float) -> float:
+    """The integrity at which :func:`skim_share` gives ``skim`` (below 0 if none can).
+
+    >>> integrity_for_skim(0.5, 0.4, 0.0)
+    0.5
+    >>> round(skim_share(integrity_for_skim(0.3, 0.4, 0.05), 0.4, 0.05), 12)
+    0.3
+    """
+    return 1.0 - skim * (1.0 + deterrence * audit_probability)
+
+
 @dataclass(frozen=True)
 class Report:
     """What an intermediary tells its funder about one step, in contacts.
@@ -122,8 +146,7 @@ class Intermediary(MoneyHolder):
     @property
     def skim_rate(self) -> float:
         """Share of incoming money kept."""
-        deterrence = 1.0 + self.spec.deterrence * self.perceived_audit_probability
-        return (1.0 - self.integrity) / deterrence
+        return skim_share(self.integrity, self.spec.deterrence, self.perceived_audit_probability)
 
     def replace(self, integrity: float) -> None:
         """A new person takes the post; the balance stays with the post."""

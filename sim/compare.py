@@ -4,13 +4,18 @@ Layout of a comparison folder::
 
     OUT/comparison.json                   what was compared, seeds, run folders
     OUT/runs/<label>/seed-<n>/            one run folder per replicate (write_run)
-    OUT/comparison.html                   the page (written by compare_dashboard)
+    OUT/comparison.html                   the page (written by the dashboards)
 
 Every scenario is run with the same seeds (``root``, ``root + 1``, ...), so the
 replicates of two scenarios share their random numbers seed by seed (common random
 numbers) and their differences are sharper than independent runs would give. A result
-folder given instead of a scenario file is copied in as a single replicate. The
-folder is built beside its target and renamed into place at the end.
+folder given instead of a scenario file is copied in as a single replicate.
+
+The replicates run on an executor of :mod:`sim.sweep.execute`: in this process, on
+local worker processes or on a Dask cluster. Workers only simulate; each
+:class:`~sim.run.RunResult` comes back to this process, which writes its run folder as
+it arrives. The folder is built beside its target and renamed into place at the end,
+so a failed run (the comparison needs every run) leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from sim.atomic import atomic_directory
 from sim.dashboards.load import COMPARISON_FILE, NotAResultError, is_comparison_folder, load_run
 from sim.output import MANIFEST, TABLES, write_run
 from sim.run import simulate
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
+from sim.sweep.execute import Executor, Job, make_executor, run_each
 
 #: Seeds are kept inside the scenario format's range.
 _SEED_LIMIT = 2**63
+#: What needs every run, in error messages.
+_PURPOSE = "the comparison"
 
 
 @dataclass(frozen=True)
@@ -106,8 +114,14 @@ def run_comparison(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     progress: Callable[[int], object] | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
 ) -> Path:
     """Run or load every input and write the comparison folder (without its page).
+
+    The folder's contents do not depend on where the runs ran.
 
     Args:
         paths: Scenario files and run folders; the first is the baseline.
@@ -116,6 +130,12 @@ def run_comparison(
         seed: Root seed; the first scenario file's seed when None (0 if none).
         overrides: ``PATH=VALUE`` overrides applied to every scenario file.
         progress: Called with 1 after each run is done or loaded.
+        workers: Local worker processes (1: run in this process). Ignored with a
+            ``scheduler`` or an ``executor``.
+        scheduler: Address of a Dask scheduler (``tcp://HOST:PORT``) to run on.
+            Ignored with an ``executor``.
+        executor: An executor already inside its ``with`` block, used instead of one
+            made from ``workers`` and ``scheduler``.
 
     Returns:
         The comparison folder.
@@ -124,6 +144,8 @@ def run_comparison(
         NotAResultError: For an input that is neither a scenario nor a run folder.
         ScenarioError: For a scenario file that does not load.
         ValueError: If ``replicates`` is below 1.
+        ExecutorError: If the executor cannot start (e.g. an unreachable scheduler).
+        RunFailedError: If a run fails or its worker is lost (nothing is written).
     """
     inputs = classify(paths)
     scenarios = {i.label: load_scenario(i.path, list(overrides)) for i in inputs if not i.is_result}
@@ -131,42 +153,67 @@ def run_comparison(
         seed = next(iter(scenarios.values())).seed if scenarios else 0
     seeds = replicate_seeds(seed, replicates)
     target = Path(out).resolve()
+    if executor is None:
+        with make_executor(workers, scheduler) as own:
+            _write_comparison(inputs, scenarios, seeds, seed, overrides, target, own, progress)
+    else:
+        _write_comparison(inputs, scenarios, seeds, seed, overrides, target, executor, progress)
+    return target
+
+
+def _write_comparison(
+    inputs: Sequence[Input],
+    scenarios: dict[str, Scenario],
+    seeds: list[int],
+    root_seed: int,
+    overrides: Sequence[str],
+    target: Path,
+    executor: Executor,
+    progress: Callable[[int], object] | None,
+) -> None:
+    """Copy the run folders, run the replicates and write ``comparison.json``."""
     with atomic_directory(target, COMPARISON_FILE) as tmp:
-        entries = []
+        runs: dict[str, list[Path]] = {}
+        jobs: list[Job] = []
+        destinations: dict[int, tuple[Path, str]] = {}  # run_id -> (run folder, source)
         for item in inputs:
             if item.is_result:
-                runs = [_copy_run(item.path, tmp / "runs" / item.label)]
+                runs[item.label] = [_copy_run(item.path, tmp / "runs" / item.label)]
                 if progress:
                     progress(1)
-            else:
-                runs = []
-                for s in seeds:
-                    result = simulate(scenarios[item.label], s)
-                    folder = tmp / "runs" / item.label / f"seed-{s}"
-                    write_run(result, folder, source=str(item.path))
-                    runs.append(folder)
-                    if progress:
-                        progress(1)
-            manifest = load_run(runs[0]).manifest
+                continue
+            runs[item.label] = [tmp / "runs" / item.label / f"seed-{s}" for s in seeds]
+            for s, folder in zip(seeds, runs[item.label], strict=True):
+                name = f"the run of {item.path} with seed {s}"
+                jobs.append(Job(len(jobs), name, simulate, (scenarios[item.label], s)))
+                destinations[jobs[-1].run_id] = (folder, str(item.path))
+        # Results arrive in any order; each is written at once to its own folder.
+        for job, result in run_each(executor, jobs, _PURPOSE):
+            folder, source = destinations[job.run_id]
+            write_run(result, folder, source=source)
+            if progress:
+                progress(1)
+        entries = []
+        for item in inputs:
+            manifest = json.loads((runs[item.label][0] / MANIFEST).read_text(encoding="utf-8"))
             entries.append(
                 {
                     "label": item.label,
                     "name": manifest.get("scenario_name", item.label),
                     "source": str(item.path),
                     "kind": "result folder" if item.is_result else "scenario file",
-                    "runs": [r.relative_to(tmp).as_posix() for r in runs],
+                    "runs": [r.relative_to(tmp).as_posix() for r in runs[item.label]],
                 }
             )
         doc = {
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "root_seed": seed,
-            "replicates": replicates,
+            "root_seed": root_seed,
+            "replicates": len(seeds),
             "seeds": seeds,
             "overrides": list(overrides),
             "scenarios": entries,
         }
         (tmp / COMPARISON_FILE).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    return target
 
 
 def _copy_run(source: Path, parent: Path) -> Path:
