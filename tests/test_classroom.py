@@ -18,6 +18,7 @@ from sim.classroom.grid import (
 )
 from sim.classroom.page import STORY, lesson_page
 from sim.cli import main
+from sim.model.actors.intermediary import skim_share
 from sim.scenario import load_scenario
 
 NODE = {key: n for n, (key, _, _) in enumerate(NODES)}
@@ -81,12 +82,12 @@ def test_every_point_sankey_adds_up(pack):
             outflow[s] += cents
             inflow[t] += cents
         assert outflow[NODE["budget"]] == m["disbursed"]
-        for holder in ("curators", "ngos", "outlet"):
+        for holder in ("intermediary", "ngo", "outlet"):
             assert inflow[NODE[holder]] == outflow[NODE[holder]], holder
-        leaked = sum(inflow[NODE[k]] for k in ("kept_curators", "kept_ngos", "kept_outlet"))
+        leaked = sum(inflow[NODE[f"kept:{k}"]] for k in ("intermediary", "ngo", "outlet"))
         assert leaked == m["leaked"]
         assert inflow[NODE["for_show"]] == m["for_show"]
-        assert inflow[NODE["real_work"]] == m["substantive"]
+        assert inflow[NODE["substantive"]] == m["substantive"]
         assert inflow[NODE["unspent"]] == m["unspent"]
 
 
@@ -102,8 +103,8 @@ def test_sliders_move_the_money_the_right_way(pack):
 
 def test_show_slider_sets_ngo_for_show_share(pack):
     for p in pack[2]["points"]:
-        ngo_show = sum(c for s, t, c in p["links"] if (s, t) == (NODE["ngos"], NODE["for_show"]))
-        ngo_real = sum(c for s, t, c in p["links"] if (s, t) == (NODE["ngos"], NODE["real_work"]))
+        ngo_show = sum(c for s, t, c in p["links"] if (s, t) == (NODE["ngo"], NODE["for_show"]))
+        ngo_real = sum(c for s, t, c in p["links"] if (s, t) == (NODE["ngo"], NODE["substantive"]))
         # Within two points: the 2025 ban on concerts and receptions shifts the mix a little.
         assert ngo_show / (ngo_show + ngo_real) == pytest.approx(p["show"], abs=0.02)
 
@@ -113,7 +114,7 @@ def test_keep_slider_sets_every_curators_skim(base, keep):
     scenario = load_scenario(LESSON_SCENARIO, point_overrides(base, keep, 0.5, 0.5))
     p_audit = max(f.audit_probability for f in scenario.funders)
     for item in scenario.intermediaries:
-        skim = (1 - item.integrity) / (1 + item.deterrence * p_audit)
+        skim = skim_share(item.integrity, item.deterrence, p_audit)
         assert skim == pytest.approx(keep, abs=1e-12)
     by_id = {n.id: n for n in base.ngos}
     for ngo in scenario.ngos:

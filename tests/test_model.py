@@ -12,6 +12,7 @@ from sim.model.model import InfluenceModel
 from sim.output import TABLES, write_run
 from sim.run import simulate
 from tests.conftest import make_scenario
+from tests.kind_examples import SHOCK_EXAMPLES, shock
 
 share = st.floats(min_value=0.0, max_value=1.0)
 
@@ -22,51 +23,17 @@ def scenarios(draw):
         min_value=__import__("datetime").date(2020, 1, 1),
         max_value=__import__("datetime").date(2020, 12, 31),
     )
-    shocks = []
-    if draw(st.booleans()):
-        shocks.append(
-            {"id": "shut", "type": "outlet_shutdown", "date": str(draw(dates)), "outlet": "tv"}
-        )
-    if draw(st.booleans()):
-        d = draw(dates)
-        shocks.append(
-            {
-                "id": "ban",
-                "type": "activity_ban",
-                "date": str(d),
-                "activities": draw(st.sampled_from([["course"], ["party"], ["course", "party"]])),
-                "until": str(d.replace(day=28) if d.day <= 28 else d),
-            }
-        )
-    if draw(st.booleans()):
-        shocks.append(
-            {
-                "id": "cut",
-                "type": "budget_change",
-                "date": str(draw(dates)),
-                "funder": "f",
-                "factor": draw(st.floats(0, 3)),
-            }
-        )
-    if draw(st.booleans()):
-        shocks.append(
-            {
-                "id": "drive",
-                "type": "audit_drive",
-                "date": str(draw(dates)),
-                "funder": "f",
-                "audit_probability": draw(share),
-            }
-        )
-    if draw(st.booleans()):
-        shocks.append(
-            {
-                "id": "det",
-                "type": "staff_detention",
-                "date": str(draw(dates)),
-                "target": draw(st.sampled_from(["real_ngo", "fake_ngo", "tv"])),
-            }
-        )
+    # Every registered shock kind may appear (kind_examples has one of each).
+    drawn = {
+        "budget_change": {"factor": draw(st.floats(0, 3))},
+        "audit_drive": {"audit_probability": draw(share)},
+        "staff_detention": {"target": draw(st.sampled_from(["real_ngo", "fake_ngo", "tv"]))},
+    }
+    shocks = [
+        shock(kind, date=str(draw(dates)), **drawn.get(kind, {}))
+        for kind in sorted(SHOCK_EXAMPLES)
+        if draw(st.booleans())
+    ]
     return make_scenario(
         {
             "time": {

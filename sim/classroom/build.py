@@ -7,11 +7,9 @@ the page's script), a short ``README.txt`` for the teacher and, when the reposit
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,12 +20,14 @@ from sim.atomic import atomic_directory
 from sim.classroom.grid import FULL_GRID, LESSON_SCENARIO, SEED, Grid, point_overrides, run_point
 from sim.classroom.page import lesson_page
 from sim.dashboards.page import write_page
+from sim.resources import teaching_guide
 from sim.scenario import load_scenario
+from sim.sweep.execute import Job, make_executor, run_all
 
 #: Where ``run_sim.py classroom`` writes by default.
 DEFAULT_OUT = Path("results") / "classroom"
 PAGE_NAME = "lesson.html"
-_TEACHING = Path(__file__).resolve().parents[2] / "docs" / "teaching.md"
+_TEACHING = teaching_guide()
 
 _README = """\
 Where did the $100 million go? - a classroom lesson on "balalaika diplomacy"
@@ -65,38 +65,46 @@ def compute_grid(
     seed: int = SEED,
     workers: int = 2,
     progress: bool = True,
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run every point of the grid (books are checked by every run).
+
+    The points run on an executor of :mod:`sim.sweep.execute`; the result does not
+    depend on which.
 
     Args:
         grid: The slider values.
         scenario: The lesson scenario file.
         seed: One seed for every point.
-        workers: Worker processes (1 runs in this process).
+        workers: Local worker processes (1 or less runs in this process).
         progress: Show a progress bar on stderr.
+        scheduler: Address of a Dask scheduler (``tcp://HOST:PORT``) to run the points
+            on instead (``workers`` is then ignored).
 
     Returns:
         One dict per point (see :func:`sim.classroom.grid.run_point`), in
         :meth:`Grid.points` order.
+
+    Raises:
+        RunFailedError: If a point's run fails or its worker is lost (the lesson needs
+            every point).
+        ExecutorError: If the executor cannot start (e.g. an unreachable scheduler).
     """
     path = str(Path(scenario).resolve())
     base = load_scenario(path)
-    settings = list(grid.points())
-    jobs = [(path, point_overrides(base, *s), seed, s) for s in settings]
+    jobs = [
+        Job(
+            n,
+            f"the grid point keep={keep:g}, show={show:g}, media={media:g}",
+            run_point,
+            (path, point_overrides(base, keep, show, media), seed, (keep, show, media)),
+        )
+        for n, (keep, show, media) in enumerate(grid.points())
+    ]
     bar = tqdm(total=len(jobs), desc="classroom grid", unit="run", disable=not progress)
     try:
-        if workers <= 1:
-            results = []
-            for job in jobs:
-                results.append(run_point(*job))
-                bar.update(1)
-            return results
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(run_point, *job) for job in jobs]
-            for future in futures:
-                future.add_done_callback(lambda _: bar.update(1))
-            return [f.result() for f in futures]
+        with make_executor(max(1, workers), scheduler) as executor:
+            return run_all(executor, jobs, "the classroom grid", progress=bar.update)
     finally:
         bar.close()
 

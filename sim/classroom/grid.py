@@ -25,14 +25,19 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from sim.model.actors.intermediary import integrity_for_skim
+from sim.model.kinds import ACTOR_KINDS, account_kind, kinds_with_role
+from sim.quantities import UNSPENT, money_flows
+from sim.resources import shipped_scenario
 from sim.run import simulate
 from sim.scenario import Scenario, load_scenario
 
 #: The pack's scenario file.
-LESSON_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "classroom" / "lesson.yaml"
+LESSON_SCENARIO = shipped_scenario("classroom/lesson.yaml")
 #: One seed for every point (common random numbers).
 SEED = 2025
 #: The curators' keep-share that corresponds to the historical NGO and outlet skims.
@@ -40,23 +45,30 @@ REFERENCE_KEEP = 0.75
 #: Substantive activity given to an NGO whose historical mix has none.
 FALLBACK_SUBSTANTIVE = "language_course"
 
+
+def _lesson_nodes() -> tuple[tuple[str, str, str], ...]:
+    """The lesson's Sankey nodes, from the registry of actor kinds.
+
+    The budget, then each level of the money chain (its holders, then what their
+    people keep), then where the money ends.
+    """
+    nodes = [("budget", "Budget sent from Moscow", "disbursed")]
+    holders = kinds_with_role("intermediary", "grantee")
+    for level in sorted({k.level for k in holders if k.level is not None}):
+        kinds = [k for k in holders if k.level == level]
+        nodes += [(k.name, k.lesson_label, "grant") for k in kinds]
+        nodes += [(f"kept:{k.name}", k.lesson_leak_label, "leaked") for k in kinds]
+    nodes += [
+        ("for_show", "For-show events", "for_show"),
+        ("substantive", "Real work (courses, camps, news)", "substantive"),
+        (UNSPENT, "Not spent by the end", "unspent"),
+    ]
+    return tuple(nodes)
+
+
 #: Sankey nodes, in order: (key, label shown to students, colour role).
-NODES: tuple[tuple[str, str, str], ...] = (
-    ("budget", "Budget sent from Moscow", "disbursed"),
-    ("curators", "Curators (middlemen)", "grant"),
-    ("kept_curators", "Kept by curators", "leaked"),
-    ("ngos", "Local NGOs", "grant"),
-    ("outlet", "News outlet (Sputnik)", "grant"),
-    ("kept_ngos", "Kept by NGO leaders", "leaked"),
-    ("kept_outlet", "Kept at the outlet", "leaked"),
-    ("for_show", "For-show events", "for_show"),
-    ("real_work", "Real work (courses, camps, news)", "substantive"),
-    ("unspent", "Not spent by the end", "unspent"),
-)
+NODES: tuple[tuple[str, str, str], ...] = _lesson_nodes()
 _NODE_INDEX = {key: n for n, (key, _, _) in enumerate(NODES)}
-#: Ledger account prefix -> Sankey node of the holder.
-_HOLDER_NODE = {"intermediary": "curators", "ngo": "ngos", "outlet": "outlet"}
-_LEAK_NODE = {"intermediary": "kept_curators", "ngo": "kept_ngos", "outlet": "kept_outlet"}
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,7 @@ def point_overrides(base: Scenario, keep: float, show: float, media: float) -> l
     }
     integrities = []
     for item in base.intermediaries:
-        integrity = 1.0 - keep * (1.0 + item.deterrence * audit[item.id])
+        integrity = integrity_for_skim(keep, item.deterrence, audit[item.id])
         if integrity < 0.0:
             raise ValueError(f"intermediary {item.id} cannot keep {keep:.0%}")
         integrities.append(integrity)
@@ -219,50 +231,28 @@ def run_point(
     }
 
 
-def sankey_links(ledger: Any) -> list[list[int]]:
+def sankey_links(ledger: pd.DataFrame) -> list[list[int]]:
     """Aggregate a run's ledger into the lesson's Sankey links.
 
     Args:
-        ledger: ``RunResult.ledger`` (``from``, ``to``, ``amount_usd``, ``kind``).
+        ledger: ``RunResult.ledger`` (``from``, ``to``, ``cents``, ``kind``).
 
     Returns:
         ``[source node, target node, cents]`` rows (indices into :data:`NODES`), with
         each holder's balance at the end as a link into "not spent".
     """
     totals: dict[tuple[str, str], int] = {}
-    balance: dict[str, int] = {}
-
-    def add(src: str, dst: str, cents: int) -> None:
-        totals[src, dst] = totals.get((src, dst), 0) + cents
-
-    for src, dst, amount, kind in zip(
-        ledger["from"], ledger["to"], ledger["amount_usd"], ledger["kind"], strict=True
-    ):
-        cents = _cents(amount)
-        s_kind, d_kind = src.partition(":")[0], dst.partition(":")[0]
-        source = "budget" if s_kind == "funder" else _HOLDER_NODE[s_kind]
-        if kind == "leak":
-            target = _LEAK_NODE[s_kind]
-        elif kind == "for_show":
-            target = "for_show"
-        elif kind == "substantive":
-            target = "real_work"
+    for flow in money_flows(ledger).itertuples(index=False):
+        kind = ACTOR_KINDS[account_kind(flow.source)]
+        source = "budget" if kind.role == "funder" else kind.name
+        if flow.kind == "leak":
+            target = f"kept:{kind.name}"
+        elif flow.kind in ("for_show", "substantive", UNSPENT):
+            target = flow.kind
         else:
-            target = _HOLDER_NODE[d_kind]
-        add(source, target, cents)
-        if s_kind in _HOLDER_NODE:
-            balance[source] = balance.get(source, 0) - cents
-        if d_kind in _HOLDER_NODE:
-            balance[target] = balance.get(target, 0) + cents
-    for holder, cents in balance.items():
-        if cents:
-            add(holder, "unspent", cents)
-    return [[_NODE_INDEX[s], _NODE_INDEX[t], c] for (s, t), c in totals.items()]
-
-
-def _cents(amount: str) -> int:
-    whole, _, frac = str(amount).partition(".")
-    return int(whole) * 100 + int((frac + "00")[:2])
+            target = account_kind(flow.target)
+        totals[source, target] = totals.get((source, target), 0) + int(flow.cents)
+    return [[_NODE_INDEX[s], _NODE_INDEX[t], c] for (s, t), c in totals.items() if c]
 
 
 def _rounded(series: Any, digits: int = 5) -> list[float]:

@@ -18,20 +18,10 @@ import plotly.graph_objects as go
 from sim.dashboards import palette
 from sim.dashboards.load import RunData
 from sim.dashboards.text import safe
+from sim.model.shocks import SHOCK_KINDS
 
-#: Plain-language names of the shock types.
-KIND_TEXT = {
-    "outlet_shutdown": "outlet shut down",
-    "outlet_restriction": "outlet restricted",
-    "activity_ban": "activities banned",
-    "sentiment": "public sentiment",
-    "host_policy": "host-state policy",
-    "budget_change": "budget change",
-    "intermediary_replacement": "intermediary replaced",
-    "audit_drive": "audit drive",
-    "funder_restructure": "funder restructured",
-    "staff_detention": "staff detained",
-}
+#: Plain-language names of the shock types, from the shock-kind registry.
+KIND_TEXT = {name: kind.kind_text for name, kind in SHOCK_KINDS.items()}
 #: Assumed plot width, to keep markers from overlapping (pixels).
 _PLOT_PX = 1000
 #: Approximate width of one character of a marker, and its padding (pixels).

@@ -46,5 +46,14 @@ def years_per_step(time: TimeSpec) -> float:
 
 
 def per_step(rate_per_year: float, years: float) -> float:
-    """Convert a yearly rate (share per year) into the rate for a step of ``years`` years."""
+    """Convert a yearly rate (share per year) into the rate for a step of ``years`` years.
+
+    Compounding twelve monthly steps gives back the yearly rate:
+
+    >>> monthly = per_step(0.5, 1 / 12)
+    >>> round(monthly, 6)
+    0.056126
+    >>> round(1 - (1 - monthly) ** 12, 12)
+    0.5
+    """
     return 1.0 - (1.0 - rate_per_year) ** years

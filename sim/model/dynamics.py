@@ -101,6 +101,16 @@ def deffuant_step(
     Raises:
         ValueError: If ``confidence`` is negative, ``convergence`` is outside (0, 0.5] or
             ``n_pairs`` is negative.
+
+    Two people linked to each other: every draw pairs them, and they meet halfway when
+    close enough (and not at all when they are not):
+
+    >>> indptr, indices = np.array([0, 1, 2]), np.array([1, 0])
+    >>> rng = np.random.default_rng(0)
+    >>> deffuant_step(np.array([0.0, 0.4]), indptr, indices, 1, 0.5, 0.5, rng)
+    array([0.2, 0.2])
+    >>> deffuant_step(np.array([-0.5, 0.5]), indptr, indices, 1, 0.5, 0.5, rng)
+    array([-0.5,  0.5])
     """
     if not confidence >= 0:
         raise ValueError(f"confidence must be >= 0; got {confidence!r}")
@@ -168,6 +178,13 @@ def voter_step(
 
     Raises:
         ValueError: If ``n_updates`` is negative.
+
+    Two linked people: whoever is drawn copies the other.
+
+    >>> indptr, indices = np.array([0, 1, 2]), np.array([1, 0])
+    >>> out = voter_step(np.array([-1.0, 1.0]), indptr, indices, 1, np.random.default_rng(0))
+    >>> sorted(out.tolist()) in ([-1.0, -1.0], [1.0, 1.0])
+    True
     """
     x = np.asarray(x)
     i, j, valid = _draw_pairs(x.size, indptr, indices, n_updates, rng)

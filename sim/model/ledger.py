@@ -199,6 +199,13 @@ def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:
 
     Returns:
         Whole cents per weight, summing exactly to ``total``.
+
+    >>> split_cents(100, [1, 1, 1])
+    [34, 33, 33]
+    >>> split_cents(10, [0.5, 0.25, 0.25])
+    [5, 3, 2]
+    >>> sum(split_cents(999_999_999_999, [0.1, 0.2, 0.7]))
+    999999999999
     """
     w = np.asarray(weights, dtype=float)
     if total == 0 or w.size == 0:

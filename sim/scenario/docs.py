@@ -3,6 +3,12 @@
 The reference sits between two marker lines in the Markdown file; the prose around
 it is written by hand. A test checks that the file matches the schema, and
 ``python -m sim.scenario.docs`` rewrites the section after a schema change.
+
+This is a tool for the source repository, not for an installed package: it rewrites a
+file of the checkout (:data:`DOC_PATH`, found next to the ``sim`` package being run,
+i.e. in the checkout of an editable install). The file is deliberately not package data
+(see :mod:`sim.resources`): writing into an installed package would change nothing
+anyone reads. Run from an installed wheel, :func:`main` stops with a message instead.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from sim.scenario.schema import Scenario
 
 BEGIN = "<!-- BEGIN GENERATED FIELD REFERENCE: python -m sim.scenario.docs -->"
 END = "<!-- END GENERATED FIELD REFERENCE -->"
-DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
+#: The source checkout this module is run from (when it is one; see :func:`main`).
+CHECKOUT = Path(__file__).resolve().parents[2]
+#: The Markdown file whose generated section :func:`main` rewrites.
+DOC_PATH = CHECKOUT / "docs" / "scenario-format.md"
 
 
 def _type_name(annotation: object) -> str:
@@ -134,7 +143,21 @@ def replace_section(text: str, section: str) -> str:
 
 
 def main() -> int:
-    """Rewrite the generated section of docs/scenario-format.md."""
+    """Rewrite the generated section of docs/scenario-format.md.
+
+    Returns:
+        0 once the file is rewritten; 1 when ``sim`` is not run from a source checkout
+        (an installed wheel), which has no such file to rewrite.
+    """
+    if not (CHECKOUT / "pyproject.toml").is_file() or not DOC_PATH.is_file():
+        print(
+            f"error: {CHECKOUT} is not a source checkout (no pyproject.toml and "
+            "docs/scenario-format.md): python -m sim.scenario.docs rewrites a file of the "
+            "repository, so run it from a checkout (with the editable install that setup.sh "
+            "makes), not from an installed package",
+            file=sys.stderr,
+        )
+        return 1
     text = DOC_PATH.read_text(encoding="utf-8")
     DOC_PATH.write_text(replace_section(text, render_reference()), encoding="utf-8")
     print(f"updated {DOC_PATH}")
