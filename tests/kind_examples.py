@@ -1,8 +1,8 @@
-"""One example of every registered shock kind, valid in the tests' SMALL scenario.
+"""One example of every registered shock kind and actor kind, for the SMALL scenario.
 
 The common checks (``test_registries.py``) and the books-balance property test
-(``test_model.py``) run every registered shock kind through these examples; a test
-fails when a kind is registered without one, so a new kind comes with its example.
+(``test_model.py``) run every registered kind through these examples; a test fails
+when a kind is registered without one, so a new kind comes with its example.
 """
 
 from __future__ import annotations
@@ -21,6 +21,17 @@ SHOCK_EXAMPLES: dict[str, dict[str, Any]] = {
     "audit_drive": {"funder": "f", "audit_probability": 1.0, "until": "2020-12-31"},
     "funder_restructure": {"funder": "f", "budget_factor": 0.8, "audit_probability": 0.3},
     "staff_detention": {"target": "real_ngo", "detained": 3},
+}
+
+
+#: Actor kind -> changes to the SMALL scenario that give it at least one working entry
+#: (deep-merged; SMALL already has every shipped kind).
+ACTOR_EXAMPLES: dict[str, dict[str, Any]] = {
+    "funder": {},
+    "intermediary": {},
+    "ngo": {},
+    "outlet": {},
+    "host_state": {},
 }
 
 

@@ -29,7 +29,7 @@ from sim.sweep.metrics import METRICS
 from sim.sweep.samplers import DESIGNS
 from sim.sweep.spec import DesignSpec, SweepSpec
 from tests.conftest import make_scenario
-from tests.kind_examples import SHOCK_EXAMPLES, shock
+from tests.kind_examples import ACTOR_EXAMPLES, SHOCK_EXAMPLES, shock
 
 # -- shock kinds --------------------------------------------------------------------------
 
@@ -92,6 +92,10 @@ def test_shock_kind_does_not_touch_the_counterfactual_money(kind):
 # -- actor kinds --------------------------------------------------------------------------
 
 
+def test_every_actor_kind_has_an_example():
+    assert set(ACTOR_EXAMPLES) == set(ACTOR_KINDS)
+
+
 def test_registry_roles_cover_the_money_chain():
     roles = [k.role for k in ACTOR_KINDS.values()]
     assert roles == sorted(roles, key=("funder", "intermediary", "grantee", "host").index)
@@ -109,10 +113,11 @@ def test_actor_kind_sections_are_in_the_schema(name):
 @pytest.mark.parametrize("name", list(ACTOR_KINDS))
 def test_actor_kind_builds_one_agent_per_entry_and_balances(name):
     kind = ACTOR_KINDS[name]
-    scenario = make_scenario()
+    scenario = make_scenario(ACTOR_EXAMPLES[name])
     model = InfluenceModel(scenario, seed=1)
     entries = getattr(scenario, kind.section.name)
     expected = len(entries) if isinstance(entries, list) else 1
+    assert expected >= 1
     assert len(model.actors[name]) == expected
     assert all(isinstance(a, kind.agent) for a in model.actors[name].values())
     assert len(model.agents_by_type[kind.agent]) == expected

@@ -1,7 +1,7 @@
 """Read saved result folders for the dashboards, with clear errors for wrong folders.
 
 A run folder is what :func:`sim.output.write_run` writes; a comparison folder is what
-:func:`sim.dashboards.compare.run_comparison` writes (a ``comparison.json`` and the
+:func:`sim.compare.run_comparison` writes (a ``comparison.json`` and the
 replicates' run folders). Dates become timestamps and ledger amounts whole cents, so
 the figure builders need no parsing of their own.
 """

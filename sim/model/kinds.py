@@ -8,8 +8,10 @@ ledger accounts are money sources and which are holders (:mod:`sim.model.ledger`
 and the names and columns of the money Sankey diagrams (dashboards and classroom).
 
 To add a kind of organisation, write one module in ``sim/model/actors/`` that defines
-its scenario entry (a :class:`~sim.model.fields.Strict` model), its Mesa agent, and a
-call to :func:`register_actor`, and import it in ``sim/model/actors/__init__.py``.
+its scenario entry (a :class:`~sim.model.fields.Strict` model with a ``references()``
+method), its Mesa agent (a grantee subclasses
+:class:`~sim.model.actors.holder.Grantee` and defines ``work()``), and a call to
+:func:`register_actor`; the package imports every module in it.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ class ActorKind:
 
 
 #: Every actor kind, by name, in role order (see :data:`ROLE_ORDER`) and, within a role,
-#: in the order of registration (the imports in ``sim/model/actors/__init__.py``).
+#: in the order of registration (alphabetical by module name in ``sim/model/actors/``).
 ACTOR_KINDS: dict[str, ActorKind] = {}
 
 
