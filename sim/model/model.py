@@ -36,7 +36,7 @@ MODEL_REPORTERS: dict[str, str | Callable[[InfluenceModel], object]] = {
     "opinion_mean": lambda m: float(m.audience.opinion.mean()),
     "favourable_share": lambda m: float(m.favourable.mean()),
     "reach_share": lambda m: m.audience.reach_share,
-    "reported_influence": lambda m: min(1.0, float(m.reported_shift.sum()) / m.real),
+    "reported_influence": lambda m: min(1.0, float(m.reported_shift.sum()) / m.real_population),
     "disbursed_usd": lambda m: m.ledger.total("disbursement") / 100,
     "leaked_usd": lambda m: m.ledger.total("leak") / 100,
     "for_show_usd": lambda m: m.ledger.total("for_show") / 100,
@@ -148,7 +148,7 @@ class InfluenceModel(mesa.Model):
                 "outlets": ["step", "date", "outlet", "status", "reach_share"],
             },
         )
-        self.real = scenario.audience.real_population
+        self.real_population = scenario.audience.real_population
         self.favourable = np.zeros(self.audience.size, dtype=bool)
 
     # -- views used by the actors ------------------------------------------------------------

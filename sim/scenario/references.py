@@ -35,8 +35,9 @@ def namespaces(s: Scenario) -> dict[str, tuple[str, set[str]]]:
             label = ACTOR_KINDS[space].label if space in ACTOR_KINDS else space
             spaces[space] = (label, {e.id for e in getattr(s, section.name)})
     grantees = kinds_with_role("grantee")
+    labels = [k.label for k in grantees]
     spaces["grantee"] = (
-        " or ".join(k.label for k in grantees),
+        " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels),
         set().union(*(spaces[k.name][1] for k in grantees)),
     )
     return spaces
