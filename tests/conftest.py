@@ -53,7 +53,7 @@ SMALL: dict[str, Any] = {
     "ngos": [
         {
             "id": "real_ngo",
-            "skim_rate": 0.1,
+            "integrity": 0.9,
             "loyalty": 0.2,
             "capability": 0.9,
             "activities": {"course": 3, "party": 1},
@@ -61,7 +61,7 @@ SMALL: dict[str, Any] = {
         {
             "id": "fake_ngo",
             "genuine": False,
-            "skim_rate": 0.5,
+            "integrity": 0.5,
             "loyalty": 0.8,
             "activities": {"party": 1, "course": 1},
         },
@@ -72,7 +72,7 @@ SMALL: dict[str, Any] = {
             "reach": {"old": 0.3, "young": 0.1},
             "running_cost_usd_per_year": 500_000,
             "funder_dependence": 1.0,
-            "skim_rate": 0.1,
+            "integrity": 0.9,
             "language": "russian",
         },
     ],

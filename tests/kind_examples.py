@@ -21,6 +21,7 @@ SHOCK_EXAMPLES: dict[str, dict[str, Any]] = {
     "audit_drive": {"funder": "f", "audit_probability": 1.0, "until": "2020-12-31"},
     "funder_restructure": {"funder": "f", "budget_factor": 0.8, "audit_probability": 0.3},
     "staff_detention": {"target": "real_ngo", "detained": 3},
+    "publication": {"funder": "f", "share": 0.9},
 }
 
 

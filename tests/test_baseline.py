@@ -66,8 +66,9 @@ def test_clean_money_buys_clearly_more_influence(baseline, clean):
     base = programme_mean(baseline.trajectories, "attributable_opinion")
     honest = programme_mean(clean.trajectories, "attributable_opinion")
     assert clean.money.leaked == 0
-    assert honest >= 0.005
-    assert honest >= 2.5 * base
+    assert honest >= 2.5 * base > 0
+    gained = programme_mean(clean.trajectories, "attributable_favourable_share")
+    assert gained > 2.5 * programme_mean(baseline.trajectories, "attributable_favourable_share")
 
 
 def test_no_shocks_means_no_fall():

@@ -18,7 +18,7 @@ from sim.classroom.grid import (
 )
 from sim.classroom.page import STORY, lesson_page
 from sim.cli import main
-from sim.model.actors.intermediary import skim_share
+from sim.model.model import InfluenceModel
 from sim.scenario import load_scenario
 
 NODE = {key: n for n, (key, _, _) in enumerate(NODES)}
@@ -110,16 +110,17 @@ def test_show_slider_sets_ngo_for_show_share(pack):
 
 
 @pytest.mark.parametrize("keep", [0.0, 0.25, 0.5, 0.75])
-def test_keep_slider_sets_every_curators_skim(base, keep):
+def test_keep_slider_sets_every_curators_take(base, keep):
+    """The model's own takes, at the start of the run, follow the slider."""
     scenario = load_scenario(LESSON_SCENARIO, point_overrides(base, keep, 0.5, 0.5))
-    p_audit = max(f.audit_probability for f in scenario.funders)
-    for item in scenario.intermediaries:
-        skim = skim_share(item.integrity, item.deterrence, p_audit)
-        assert skim == pytest.approx(keep, abs=1e-12)
-    by_id = {n.id: n for n in base.ngos}
-    for ngo in scenario.ngos:
-        assert ngo.skim_rate == pytest.approx(by_id[ngo.id].skim_rate * keep / 0.75)
-        assert ngo.genuine
+    model = InfluenceModel(scenario, seed=1)
+    historical = InfluenceModel(base, seed=1)
+    for agent in model.intermediaries_by_id.values():
+        assert agent.take == pytest.approx(keep, abs=1e-12)
+    for gid, grantee in model.grantees_by_id.items():
+        before = historical.grantees_by_id[gid].take
+        assert grantee.take == pytest.approx(min(1.0, before * keep / 0.75), abs=1e-12)
+    assert all(n.genuine for n in scenario.ngos)
 
 
 @pytest.mark.parametrize("show", [0.0, 0.3, 0.75])

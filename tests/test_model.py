@@ -62,13 +62,13 @@ def scenarios(draw):
                 {"id": "med", "integrity": draw(share)},
             ],
             "ngos": [
-                {"id": "real_ngo", "skim_rate": draw(share)},
-                {"id": "fake_ngo", "skim_rate": draw(share)},
+                {"id": "real_ngo", "integrity": draw(share)},
+                {"id": "fake_ngo", "integrity": draw(share)},
             ],
             "outlets": [
                 {
                     "id": "tv",
-                    "skim_rate": draw(share),
+                    "integrity": draw(share),
                     "funder_dependence": draw(share),
                     "running_cost_usd_per_year": draw(st.floats(0, 1e7)),
                 }
@@ -161,7 +161,8 @@ def test_backlash_pushes_people_far_from_the_message_away():
     a.predisposition[:] = a.opinion
     a.stock[:] = 5.0
     before = a.opinion.copy()
-    a.step(np.zeros(2), np.zeros(2), 0.0, 0.0, m.streams["exposure"], m.streams["peer"])
+    nothing = np.zeros((len(a.half_lives), 2))
+    a.step(nothing, nothing, 0.0, 0.0, m.streams["exposure"], m.streams["peer"])
     near, far = before > 0.5, before < 0
     assert np.all(a.opinion[near] > before[near])  # within the latitude: pulled toward +1
     assert np.all(a.opinion[far] < before[far])  # outside it: pushed away

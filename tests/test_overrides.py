@@ -22,8 +22,8 @@ def small_doc() -> dict:
         "name": "doc",
         "audience": {"population": 100, "segments": [{"id": "all", "share": 1.0}]},
         "ngos": [
-            {"id": "alpha", "skim_rate": 0.1, "activities": {"a": 1}},
-            {"id": "beta", "skim_rate": 0.2, "activities": {"b": 1}},
+            {"id": "alpha", "integrity": 0.1, "activities": {"a": 1}},
+            {"id": "beta", "integrity": 0.2, "activities": {"b": 1}},
         ],
         "shocks": [],
     }
@@ -85,12 +85,12 @@ def test_deep_merge_replaces_what_it_cannot_merge(
 
 def test_deep_merge_does_not_mutate_inputs() -> None:
     base = small_doc()
-    over = {"ngos": [{"id": "beta", "skim_rate": 0.9}, {"id": "gamma"}], "audience": {"x": 1}}
+    over = {"ngos": [{"id": "beta", "integrity": 0.9}, {"id": "gamma"}], "audience": {"x": 1}}
     base_copy, over_copy = copy.deepcopy(base), copy.deepcopy(over)
     merged = deep_merge(base, over)
     assert base == base_copy
     assert over == over_copy
-    assert merged["ngos"][1]["skim_rate"] == 0.9
+    assert merged["ngos"][1]["integrity"] == 0.9
 
 
 def test_deep_merge_result_shares_nothing_with_inputs() -> None:
@@ -115,7 +115,7 @@ def test_deep_merge_result_shares_nothing_with_inputs() -> None:
     [
         ("name", ["name"]),
         ("audience.population", ["audience", "population"]),
-        ("ngos[compatriot_union].skim_rate", ["ngos", ("compatriot_union",), "skim_rate"]),
+        ("ngos[compatriot_union].integrity", ["ngos", ("compatriot_union",), "integrity"]),
         ("shocks[0].date", ["shocks", ("0",), "date"]),
         ("intermediaries[*].integrity", ["intermediaries", ("*",), "integrity"]),
         ("a[x][1].b.c", ["a", ("x",), ("1",), "b", "c"]),
@@ -137,21 +137,21 @@ def test_parse_path_malformed(path: str) -> None:
 
 def test_override_by_id() -> None:
     doc = small_doc()
-    assert apply_override(doc, "ngos[beta].skim_rate=0") == []
-    assert doc["ngos"][1]["skim_rate"] == 0
-    assert doc["ngos"][0]["skim_rate"] == 0.1
+    assert apply_override(doc, "ngos[beta].integrity=0") == []
+    assert doc["ngos"][1]["integrity"] == 0
+    assert doc["ngos"][0]["integrity"] == 0.1
 
 
 def test_override_by_index() -> None:
     doc = small_doc()
-    assert apply_override(doc, "ngos[0].skim_rate=0.5") == []
-    assert [n["skim_rate"] for n in doc["ngos"]] == [0.5, 0.2]
+    assert apply_override(doc, "ngos[0].integrity=0.5") == []
+    assert [n["integrity"] for n in doc["ngos"]] == [0.5, 0.2]
 
 
 def test_override_wildcard() -> None:
     doc = small_doc()
-    assert apply_override(doc, "ngos[*].skim_rate=0.3") == []
-    assert [n["skim_rate"] for n in doc["ngos"]] == [0.3, 0.3]
+    assert apply_override(doc, "ngos[*].integrity=0.3") == []
+    assert [n["integrity"] for n in doc["ngos"]] == [0.3, 0.3]
     assert apply_override(doc, "ngos[*].activities.extra=2") == []
     assert [n["activities"] for n in doc["ngos"]] == [{"a": 1, "extra": 2}, {"b": 1, "extra": 2}]
 
@@ -212,28 +212,28 @@ def test_override_path_whitespace_is_ignored() -> None:
 def test_override_unknown_id_has_hint_and_changes_nothing() -> None:
     doc = small_doc()
     before = copy.deepcopy(doc)
-    problems = apply_override(doc, "ngos[bet].skim_rate=0")
+    problems = apply_override(doc, "ngos[bet].integrity=0")
     assert [str(p) for p in problems] == [
-        "--set ngos[bet].skim_rate: no item with id 'bet' (did you mean 'beta'?)"
+        "--set ngos[bet].integrity: no item with id 'bet' (did you mean 'beta'?)"
     ]
     assert doc == before
 
 
 def test_override_index_out_of_range() -> None:
-    (problem,) = apply_override(small_doc(), "ngos[2].skim_rate=0")
-    assert problem.path == "--set ngos[2].skim_rate"
+    (problem,) = apply_override(small_doc(), "ngos[2].integrity=0")
+    assert problem.path == "--set ngos[2].integrity"
     assert "the list has 2 item(s)" in problem.message
 
 
 def test_override_unknown_list_has_hint() -> None:
-    (problem,) = apply_override(small_doc(), "nogs[alpha].skim_rate=0")
-    assert problem.path == "--set nogs[alpha].skim_rate"
+    (problem,) = apply_override(small_doc(), "nogs[alpha].integrity=0")
+    assert problem.path == "--set nogs[alpha].integrity"
     assert "did you mean 'ngos'" in problem.message
 
 
 def test_override_field_of_list_needs_selector() -> None:
-    (problem,) = apply_override(small_doc(), "ngos.skim_rate=0")
-    assert problem.path == "--set ngos.skim_rate"
+    (problem,) = apply_override(small_doc(), "ngos.integrity=0")
+    assert problem.path == "--set ngos.integrity"
     assert "[id], [index] or [*]" in problem.message
 
 
@@ -250,8 +250,8 @@ def test_override_through_a_scalar() -> None:
         ("audience.population", "expected PATH=VALUE"),
         ("=5", "expected PATH=VALUE"),
         ("audience..population=5", "malformed path"),
-        ("ngos[alpha.skim_rate=5", "malformed path"),
-        ("[0].skim_rate=5", "malformed path"),
+        ("ngos[alpha.integrity=5", "malformed path"),
+        ("[0].integrity=5", "malformed path"),
         ("name=[unclosed", "value '[unclosed' is not valid YAML"),
     ],
 )
@@ -301,10 +301,10 @@ def test_wildcard_override_sets_all_intermediaries() -> None:
 
 def test_bad_override_value_names_the_field() -> None:
     with pytest.raises(ScenarioError) as info:
-        load_scenario(MINIMAL, ["ngos[language_ngo].skim_rate=1.5"])
+        load_scenario(MINIMAL, ["ngos[language_ngo].integrity=1.5"])
     assert "minimal.yaml" in info.value.source
     assert [str(p) for p in info.value.problems] == [
-        "ngos[language_ngo].skim_rate: Input should be less than or equal to 1; found 1.5"
+        "ngos[language_ngo].integrity: Input should be less than or equal to 1; found 1.5"
     ]
 
 
@@ -318,8 +318,8 @@ def test_override_typo_gets_did_you_mean() -> None:
 
 def test_override_unknown_id_is_a_scenario_error() -> None:
     with pytest.raises(ScenarioError) as info:
-        load_scenario(MINIMAL, ["ngos[languge_ngo].skim_rate=0", "audience.population=5"])
-    assert [p.path for p in info.value.problems] == ["--set ngos[languge_ngo].skim_rate"]
+        load_scenario(MINIMAL, ["ngos[languge_ngo].integrity=0", "audience.population=5"])
+    assert [p.path for p in info.value.problems] == ["--set ngos[languge_ngo].integrity"]
     assert "did you mean 'language_ngo'" in info.value.render()
 
 
@@ -367,7 +367,7 @@ def test_clean_money_resolves_over_baseline() -> None:
     # Fields the counterfactual does not mention come from the baseline.
     assert [i.grantees for i in clean.intermediaries] == [i.grantees for i in base.intermediaries]
     assert [n.id for n in clean.ngos] == [n.id for n in base.ngos]
-    assert all(n.skim_rate == 0 for n in clean.ngos)
+    assert all(n.integrity == 1 for n in clean.ngos)
     assert [n.activities for n in clean.ngos] == [n.activities for n in base.ngos]
     assert clean.shocks == base.shocks
     assert clean.funders == base.funders

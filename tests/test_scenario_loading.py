@@ -119,7 +119,7 @@ def test_validate_command_reports_malformed_file(
 def test_error_names_file_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
     """Syntax and schema errors name the file the same way: as the user typed it."""
     monkeypatch.chdir(REPO)
-    for name in ("invalid_yaml_syntax.yaml", "skim_rate_out_of_bounds.yaml"):
+    for name in ("invalid_yaml_syntax.yaml", "integrity_out_of_bounds.yaml"):
         given = f"tests/malformed/{name}"
         with pytest.raises(ScenarioError) as info:
             load_scenario(given)
@@ -136,22 +136,22 @@ def test_wrong_type_says_what_was_expected_and_found() -> None:
 
 def test_out_of_bounds_says_bound_and_value() -> None:
     with pytest.raises(ScenarioError) as info:
-        load_scenario(MALFORMED / "skim_rate_out_of_bounds.yaml")
+        load_scenario(MALFORMED / "integrity_out_of_bounds.yaml")
     assert str(info.value.problems[0]) == (
-        "ngos[compatriot_union].skim_rate: Input should be less than or equal to 1; found 1.5"
+        "ngos[compatriot_union].integrity: Input should be less than or equal to 1; found 1.5"
     )
 
 
 def test_every_problem_is_reported(tmp_path: Path) -> None:
     doc = base_doc()
-    doc["ngos"][1]["skim_rate"] = 1.5
+    doc["ngos"][1]["integrity"] = 1.5
     doc["audience"]["population"] = "lots"
     doc["outlets"][0]["credibilty"] = 0.5
     with pytest.raises(ScenarioError) as info:
         load_scenario(write_yaml(tmp_path / "three.yaml", doc))
     paths = {p.path for p in info.value.problems}
     assert paths == {
-        "ngos[compatriot_union].skim_rate",
+        "ngos[compatriot_union].integrity",
         "audience.population",
         "outlets[radio].credibilty",
     }
@@ -232,8 +232,8 @@ def test_duplicate_keys_are_refused_but_merge_keys_are_allowed(tmp_path: Path) -
         "  - id: language_ngo\n    activities: {language_course: 1}\n",
         "  - &ngo\n    id: language_ngo\n    activities: {language_course: 1}\n",
     ).replace(
-        "  - id: compatriot_union\n    skim_rate: 0.2\n    activities: {reception: 1}\n",
-        "  - <<: *ngo\n    id: compatriot_union\n    skim_rate: 0.2\n",
+        "  - id: compatriot_union\n    integrity: 0.8\n    activities: {reception: 1}\n",
+        "  - <<: *ngo\n    id: compatriot_union\n    integrity: 0.8\n",
     )
     merged = tmp_path / "merge.yaml"
     merged.write_text(text, encoding="utf-8")
@@ -266,13 +266,13 @@ def test_extends_states_only_what_differs(tmp_path: Path) -> None:
     write_yaml(tmp_path / "base.yaml", base_doc())
     child = tmp_path / "child.yaml"
     child.write_text(
-        "extends: base.yaml\nname: Child\nngos:\n  - {id: compatriot_union, skim_rate: 0}\n",
+        "extends: base.yaml\nname: Child\nngos:\n  - {id: compatriot_union, integrity: 0}\n",
         encoding="utf-8",
     )
     s = load_scenario(child)
     base = load_scenario(tmp_path / "base.yaml")
     assert s.name == "Child"
-    assert s.ngos[1].skim_rate == 0
+    assert s.ngos[1].integrity == 0
     assert s.ngos[1].activities == base.ngos[1].activities
     assert s.shocks == base.shocks
     assert s.extends is None
@@ -374,8 +374,8 @@ def test_validate_with_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert out == ""
     assert "minimal.yaml" in err
     assert "audience.population: Input should be a valid integer" in err
-    assert main(["validate", minimal, "--set", "ngos[nope].skim_rate=0"]) == 2
-    assert "--set ngos[nope].skim_rate: no item with id 'nope'" in capsys.readouterr().err
+    assert main(["validate", minimal, "--set", "ngos[nope].integrity=0"]) == 2
+    assert "--set ngos[nope].integrity: no item with id 'nope'" in capsys.readouterr().err
 
 
 def test_validate_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -394,7 +394,7 @@ def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["skim_rate_out_of_bounds.yaml", "population_exhausts_memory.yaml"]
+    "name", ["integrity_out_of_bounds.yaml", "population_exhausts_memory.yaml"]
 )
 def test_run_bad_input_creates_no_results(
     name: str,

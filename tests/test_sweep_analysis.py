@@ -12,7 +12,7 @@ SYNTHETIC = "tests.sweep_helpers:media_control_only"
 PARAMETERS = {
     "intermediaries[*].integrity": {"range": [0.1, 0.9]},
     "host_state.media_control": {"range": [0.0, 1.0]},
-    "ngos[*].skim_rate": {"range": [0.0, 0.5]},
+    "ngos[*].integrity": {"range": [0.5, 1.0]},
 }
 
 

@@ -41,13 +41,13 @@ def test_a_path_missing_from_the_base_is_caught_at_load(tmp_path):
     found = problems(
         tmp_path,
         parameters={
-            "ngos[language_ngo].skim_rat": {"range": [0, 0.5], "levels": 2},
+            "ngos[language_ngo].integrty": {"range": [0.5, 1], "levels": 2},
             "intermediaries[curatr].integrity": {"values": [0.5]},
         },
     )
     assert found == [
-        "parameters[ngos[language_ngo].skim_rat]: ngos[language_ngo].skim_rat: unknown field "
-        "'skim_rat' (did you mean 'skim_rate'?)",
+        "parameters[ngos[language_ngo].integrty]: ngos[language_ngo].integrty: unknown field "
+        "'integrty' (did you mean 'integrity'?)",
         "parameters[intermediaries[curatr].integrity]: no item with id 'curatr' "
         "(did you mean 'curator'?)",
     ]

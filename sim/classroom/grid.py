@@ -3,10 +3,10 @@
 The sliders are:
 
 - ``keep``: the share of each grant every curator (intermediary) keeps. Each
-  intermediary's ``integrity`` is set so that its skim rate,
-  ``(1 - integrity) / (1 + deterrence * audit_probability)``, equals the target. NGO
-  leaders and the news outlet keep their historical shares scaled by
-  ``keep / REFERENCE_KEEP``: the same as in the historical case at 75%, nothing at 0%.
+  intermediary's ``integrity`` is set so that its take, ``(1 - integrity) / (1 +
+  risk)``, equals the target at the funder's oversight. NGO leaders and the news
+  outlet keep their historical takes scaled by ``keep / REFERENCE_KEEP``: the same as
+  in the historical case at 75%, nothing at 0%.
 - ``show``: the share of NGO spending that goes on for-show events. Every NGO's
   activity mix is rescaled so that its for-show activities get exactly that share of
   its spending and its substantive activities the rest; an NGO with no substantive
@@ -29,7 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.model.actors.intermediary import integrity_for_skim
+from sim.model.actors.funder import chain_risk
+from sim.model.actors.holder import integrity_for_take, take_share
 from sim.model.kinds import ACTOR_KINDS, account_kind, kinds_with_role
 from sim.quantities import UNSPENT, money_flows
 from sim.resources import shipped_scenario
@@ -126,13 +127,17 @@ def point_overrides(base: Scenario, keep: float, show: float, media: float) -> l
             fallback substantive activity is missing from the catalogue.
     """
     out: list[str] = []
-    audit = {
-        i: max((f.audit_probability for f in base.funders if i in f.allocation), default=0.0)
-        for i in (x.id for x in base.intermediaries)
+    risk = {f.id: chain_risk(f) for f in base.funders}
+    upstream = {
+        i.id: max((risk[f.id] for f in base.funders if i.id in f.allocation), default=0.0)
+        for i in base.intermediaries
     }
+    for i in base.intermediaries:
+        for g in i.grantees:
+            upstream[g] = max(upstream.get(g, 0.0), upstream[i.id])
     integrities = []
     for item in base.intermediaries:
-        integrity = integrity_for_skim(keep, item.deterrence, audit[item.id])
+        integrity = integrity_for_take(keep, upstream[item.id])
         if integrity < 0.0:
             raise ValueError(f"intermediary {item.id} cannot keep {keep:.0%}")
         integrities.append(integrity)
@@ -140,13 +145,18 @@ def point_overrides(base: Scenario, keep: float, show: float, media: float) -> l
     # A caught curator is replaced by someone who keeps the same share.
     if integrities:
         out.append(f"funders[*].replacement_integrity={min(integrities)!r}")
+        out.append("funders[*].replacement_integrity_sd=0.0")
+    # NGO leaders and the outlet keep their historical take, scaled with the slider.
     scale = keep / REFERENCE_KEEP
+    for section, entries in (("ngos", base.ngos), ("outlets", base.outlets)):
+        for entry in entries:
+            risk_here = upstream.get(entry.id, 0.0)
+            take = min(1.0, take_share(entry.integrity, risk_here) * scale)
+            integrity = max(0.0, integrity_for_take(take, risk_here))
+            out.append(f"{section}[{entry.id}].integrity={integrity!r}")
     for ngo in base.ngos:
-        out.append(f"ngos[{ngo.id}].skim_rate={min(1.0, ngo.skim_rate * scale)!r}")
         out.append(f"ngos[{ngo.id}].genuine=true")
         out.append(f"ngos[{ngo.id}].activities={json.dumps(activity_mix(base, ngo.id, show))}")
-    for outlet in base.outlets:
-        out.append(f"outlets[{outlet.id}].skim_rate={min(1.0, outlet.skim_rate * scale)!r}")
     out.append(f"host_state.media_control={media!r}")
     out.extend(
         f"shocks[{s.id}].media_control={media!r}"

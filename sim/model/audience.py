@@ -6,19 +6,21 @@ country on [-1, 1]), a predisposition the opinion relaxes to, and an exposure st
 
 Each step, in order:
 1. **Reception.** Funded channels deliver contacts to each segment (real people,
-   scaled to the simulated population). A person is reached with probability
-   ``1 - exp(-contacts per person)``; the dose adds to an exposure stock that decays
-   geometrically (adstock).
-2. **Acceptance.** The stock acts through a Hill saturation curve. A message at +1
+   scaled to the simulated population). Channels are grouped by durability (their
+   half-life in weeks); for each group a person is reached with probability
+   ``1 - exp(-contacts per person)`` and the dose adds to that group's exposure
+   stock, which decays geometrically at the group's half-life (adstock): a concert
+   is forgotten in weeks, a language course lasts years.
+2. **Acceptance.** The summed stocks act through a Hill saturation curve. A message at +1
    pulls people within the latitude of acceptance toward it; people farther away
    are pushed back (backlash). Susceptibility scales both.
 3. **Relaxation** toward each person's predisposition, and **state media** pull
    toward the host state's stance.
 4. **Peer influence** on the network with the chosen kernel (deffuant, voter, none).
 
-The uniform numbers for reception and the peer pairs are drawn every step whether
-or not money flows, so a run and its no-spending counterfactual draw identical
-random numbers and differ only where money does.
+The uniform numbers for reception (one per person and durability group) and the peer
+pairs are drawn every step whether or not money flows, so a run and its no-spending
+counterfactual draw identical random numbers and differ only where money does.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ MESSAGE_TARGET = 1.0
 class StepRates:
     """Per-step versions of the audience's yearly rates."""
 
-    decay: float
+    decay: np.ndarray
     effect: float
     relax: float
     pairs: int
@@ -57,6 +59,8 @@ class Audience:
         spec: The audience section of the scenario.
         years: Length of one step in years.
         rng_init: Stream for initial opinions.
+        half_lives: The durability (half-life in weeks) of each channel; channels with
+            the same half-life share an exposure stock.
         network: A prebuilt adjacency (shared by a run and its counterfactual); built
             from ``rng_network`` when None.
         rng_network: Stream for the network generator.
@@ -67,6 +71,7 @@ class Audience:
         spec: AudienceSpec,
         years: float,
         rng_init: np.random.Generator,
+        half_lives: list[float],
         network: sp.csr_array | None = None,
         rng_network: np.random.Generator | None = None,
     ) -> None:
@@ -88,7 +93,10 @@ class Audience:
         sds = np.array([s.opinion_sd for s in spec.segments])[self.segment_of]
         self.predisposition = np.clip(means + sds * rng_init.standard_normal(n), -1.0, 1.0)
         self.opinion = self.predisposition.copy()
-        self.stock = np.zeros(n)
+        #: Distinct channel half-lives (weeks), shortest first; each has its own stock.
+        self.half_lives = sorted(set(half_lives)) or [1.0]
+        self.durability_class = {h: c for c, h in enumerate(self.half_lives)}
+        self.stock = np.zeros((len(self.half_lives), n))
         self.susceptibility = np.array([s.susceptibility for s in spec.segments])[self.segment_of]
         if network is None:
             if rng_network is None:
@@ -107,7 +115,7 @@ class Audience:
         weeks = years * 365.25 / 7
         ex = spec.exposure
         self.rates = StepRates(
-            decay=0.5 ** (weeks / ex.memory_half_life_weeks),
+            decay=0.5 ** (weeks / np.asarray(self.half_lives)),
             effect=per_step(ex.effect_per_year, years),
             relax=per_step(ex.predisposition_pull_per_year, years),
             pairs=round(n * spec.peer.interactions_per_year * years),
@@ -132,18 +140,17 @@ class Audience:
         """Advance opinions by one step.
 
         Args:
-            contacts: Real people contacted this step, per segment (a person may be
-                contacted more than once).
-            strength: Sum over contacts of persuasion x credibility, per segment.
+            contacts: Real people contacted this step, per durability group and segment
+                (a person may be contacted more than once).
+            strength: Sum over contacts of their persuasive strength, likewise.
             stance: The host state's stance.
             state_pull_per_year: Yearly rate of the state media's pull to the stance.
             rng_exposure: Stream for reception.
             rng_peer: Stream for the peer-influence kernel.
         """
         ex, r = self.spec.exposure, self.rates
-        per_person = np.divide(
-            contacts, self.real_sizes, out=np.zeros_like(contacts), where=self.real_sizes > 0
-        )
+        sizes = self.real_sizes
+        per_person = np.divide(contacts, sizes, out=np.zeros_like(contacts), where=sizes > 0)
         p_reached = -np.expm1(-per_person)
         mean_strength = np.divide(
             strength, contacts, out=np.zeros_like(strength), where=contacts > 0
@@ -152,24 +159,27 @@ class Audience:
             np.divide(per_person, p_reached, out=np.zeros_like(per_person), where=p_reached > 0)
             * mean_strength
         )
-        u = rng_exposure.random(self.size)
+        u = rng_exposure.random((len(self.half_lives), self.size))
         reached = np.empty(self.size, dtype=bool)
-        counts = np.empty(len(contacts))
-        self.stock *= r.decay
-        for k, seg in enumerate(self._slices):
-            np.less(u[seg], p_reached[k], out=reached[seg])
-            counts[k] = np.count_nonzero(reached[seg])
-            if dose[k] != 0.0:
-                stock = self.stock[seg]  # a view: updated in place
-                stock += reached[seg] * dose[k]
-        self.reached_share = counts / self.segment_sizes
+        any_reached = np.zeros(self.size, dtype=bool)
+        self.stock *= r.decay[:, None]
+        for c in range(len(self.half_lives)):
+            for k, seg in enumerate(self._slices):
+                if p_reached[c, k] == 0.0:
+                    continue
+                np.less(u[c, seg], p_reached[c, k], out=reached[seg])
+                any_reached[seg] |= reached[seg]
+                stock = self.stock[c, seg]  # a view: updated in place
+                stock += reached[seg] * dose[c, k]
+        self.reached_share = self.segment_means(any_reached)
+        total = self.stock.sum(axis=0)
 
         # The same arithmetic as the textbook expressions in the comments, in the same
         # order (so bit-identical results), with fewer N-sized temporaries.
         x = self.opinion
-        if self.stock.any():
+        if total.any():
             # pull = sh / (sh + K**h) with sh = stock**h
-            pull = self.stock**ex.hill_exponent
+            pull = total**ex.hill_exponent
             denom = pull + ex.half_saturation**ex.hill_exponent
             pull /= denom
             # direction = where(|d| <= latitude, d, -backlash * sign(d)) with d = 1 - x

@@ -19,7 +19,7 @@ from sim.model.actors import Funder, HostState, Intermediary, Outlet
 from sim.model.actors.holder import Grantee
 from sim.model.audience import Audience
 from sim.model.clock import step_dates, years_per_step
-from sim.model.kinds import ACTOR_KINDS, kinds_with_role
+from sim.model.kinds import ACTOR_KINDS, kinds_with_role, sections
 from sim.model.ledger import Ledger
 from sim.model.shocks import shock_steps
 
@@ -106,14 +106,17 @@ class InfluenceModel(mesa.Model):
             scenario.audience,
             self.years,
             self.streams["audience"],
+            channel_half_lives(scenario),
             network=network,
             rng_network=self.streams["network"],
         )
         self.segment_index = {s: n for n, s in enumerate(self.audience.segment_ids)}
         self._languages = {s.id: s.languages for s in scenario.audience.segments}
         self.activities_by_id = {a.id: a for a in scenario.activities}
-        self.contacts = np.zeros(len(self.segment_index))
-        self.strength = np.zeros(len(self.segment_index))
+        # Contacts and their summed strength, per durability class (one per channel
+        # half-life, see Audience) and segment, this step.
+        self.contacts = np.zeros((len(self.audience.half_lives), len(self.segment_index)))
+        self.strength = np.zeros_like(self.contacts)
 
         self.actors: dict[str, dict[str, mesa.Agent]] = {}
         for kind in ACTOR_KINDS.values():
@@ -132,6 +135,18 @@ class InfluenceModel(mesa.Model):
         self._grantees = {
             i.id: [self.grantees_by_id[g] for g in i.grantees] for i in scenario.intermediaries
         }
+        self._funders_of: dict[str, list[Funder]] = {
+            i: [f for f in self.funders_by_id.values() if i in f.spec.allocation]
+            for i in self.intermediaries_by_id
+        }
+        for g in self.grantees_by_id:
+            payers = [i.id for i in scenario.intermediaries if g in i.grantees]
+            self._funders_of[g] = [
+                f
+                for f in self.funders_by_id.values()
+                if any(i in f.spec.allocation for i in payers)
+            ]
+        self.holders = [*self.intermediaries_by_id.values(), *self.grantees_by_id.values()]
 
         self.datacollector = mesa.DataCollector(
             model_reporters=MODEL_REPORTERS,
@@ -186,6 +201,14 @@ class InfluenceModel(mesa.Model):
         """Opinion shift per segment that the funders' reports imply, summed over people."""
         return sum(f.reported_shift for f in self.funders)
 
+    def funders_of_intermediary(self, intermediary: Intermediary) -> list[Funder]:
+        """The funders that allocate money to an intermediary."""
+        return self._funders_of[intermediary.spec.id]
+
+    def funders_of_grantee(self, grantee: Grantee) -> list[Funder]:
+        """The funders whose money reaches a grantee through its intermediaries."""
+        return self._funders_of[grantee.spec.id]
+
     def grantees_of(self, intermediary: Intermediary) -> list[Grantee]:
         """The NGOs and outlets an intermediary funds."""
         return self._grantees[intermediary.spec.id]
@@ -199,11 +222,18 @@ class InfluenceModel(mesa.Model):
         """Record a transfer in the ledger at the current step."""
         self.ledger.transfer(self.steps, self.date, source, destination, cents, kind)
 
-    def deliver(self, segment: str, contacts: float, strength: float) -> None:
-        """Add contacts (and their summed persuasive strength) to a segment this step."""
-        n = self.segment_index[segment]
-        self.contacts[n] += contacts
-        self.strength[n] += strength
+    def deliver(self, segment: str, contacts: float, strength: float, half_life: float) -> None:
+        """Add contacts (and their summed persuasive strength) to a segment this step.
+
+        Args:
+            segment: The segment reached.
+            contacts: Real people contacted (a person may be contacted more than once).
+            strength: The contacts' summed persuasive strength.
+            half_life: The channel's durability, in weeks (picks the exposure stock).
+        """
+        c, n = self.audience.durability_class[half_life], self.segment_index[segment]
+        self.contacts[c, n] += contacts
+        self.strength[c, n] += strength
 
     def log_event(self, kind: str, target: str, detail: str) -> None:
         """Append to the events log."""
@@ -224,6 +254,8 @@ class InfluenceModel(mesa.Model):
             self.log_event(shock.type, shock.id, shock.apply(self) + _label(shock.label))
         self.contacts[:] = 0.0
         self.strength[:] = 0.0
+        for holder in self.holders:
+            holder.received_from.clear()
 
         self.agents_by_type[Funder].do("disburse")
         self._do(Intermediary, "distribute")
@@ -285,6 +317,17 @@ class InfluenceModel(mesa.Model):
                     "reach_share": outlet.reach_share,
                 },
             )
+
+
+def channel_half_lives(scenario: Scenario) -> list[float]:
+    """The durability (``half_life_weeks``) of every channel a scenario's sections define."""
+    return [
+        entry.half_life_weeks
+        for section in sections()
+        if section.namespace is not None
+        for entry in getattr(scenario, section.name)
+        if hasattr(entry, "half_life_weeks")
+    ]
 
 
 def _label(text: str) -> str:

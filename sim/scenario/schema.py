@@ -113,11 +113,12 @@ class PeerSpec(_Strict):
 
 
 class ExposureSpec(_Strict):
-    """How exposure to funded messages moves opinions."""
+    """How exposure to funded messages moves opinions.
 
-    memory_half_life_weeks: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
-        default=8.0, description="Half-life of the exposure stock (adstock carry-over)."
-    )
+    How long an exposure lasts belongs to its channel (each activity's and outlet's
+    ``half_life_weeks``); what exposure does once received is set here.
+    """
+
     half_saturation: Annotated[float, Field(gt=0.0, le=100.0)] = Field(
         default=1.0, description="Exposure stock at which the effect is half its maximum."
     )

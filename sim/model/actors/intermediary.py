@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
-from sim.model.actors.holder import MoneyHolder
+from sim.model.actors.holder import INTEGRITY_TEXT, MoneyHolder
 from sim.model.fields import Id, Reference, Share, Strict
 from sim.model.kinds import ActorKind, Section, register_actor
 from sim.model.ledger import split_cents
 
 if TYPE_CHECKING:
+    from sim.model.actors.funder import Funder
     from sim.model.model import InfluenceModel
 
 
@@ -30,25 +31,17 @@ class IntermediarySpec(Strict):
 
     id: Id
     name: str = Field(default="", description="Display name.")
-    integrity: Share = Field(
-        default=0.5,
-        description="0 keeps as much as possible, 1 keeps nothing. Share kept = "
-        "(1 - integrity) / (1 + deterrence * audit_probability).",
-    )
-    deterrence: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
-        default=0.4,
-        description="How strongly the perceived yearly audit probability deters skimming "
-        "(0.4 reproduces Olken 2007's ~8 point drop, 4% -> 100% audits, at integrity 0.7).",
-    )
+    integrity: Share = Field(default=0.5, description=INTEGRITY_TEXT)
     grantee_choice: GranteeChoice = Field(
         default=GranteeChoice.loyalty,
         description="'loyalty': money follows grantees' loyalty (kickbacks); "
         "'capability': money follows their capability.",
     )
     grantees: list[str] = Field(min_length=1, description="NGO and outlet ids this one funds.")
-    report_inflation: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+    report_inflation: Share = Field(
         default=0.5,
-        description="Reports claim every dollar was spent as planned, times (1 + this).",
+        description="Share of the shortfall (planned minus delivered contacts) its reports "
+        "hide: 0 reports honestly, 1 claims the plan whatever was delivered.",
     )
 
     def references(self) -> list[Reference]:
@@ -56,44 +49,26 @@ class IntermediarySpec(Strict):
         return [Reference("grantees", "grantee", tuple(self.grantees))]
 
 
-def skim_share(integrity: float, deterrence: float, audit_probability: float) -> float:
-    """Share of incoming money an intermediary keeps (Becker: deterred by audit risk).
-
-    ``(1 - integrity) / (1 + deterrence * audit_probability)``.
-
-    >>> skim_share(0.5, 0.4, 0.0)
-    0.5
-    >>> round(skim_share(0.5, 0.4, 1.0), 4)
-    0.3571
-    """
-    return (1.0 - integrity) / (1.0 + deterrence * audit_probability)
-
-
-def integrity_for_skim(skim: float, deterrence: float, audit_probability: float) -> float:
-    """The integrity at which :func:`skim_share` gives ``skim`` (below 0 if none can).
-
-    >>> integrity_for_skim(0.5, 0.4, 0.0)
-    0.5
-    >>> round(skim_share(integrity_for_skim(0.3, 0.4, 0.05), 0.4, 0.05), 12)
-    0.3
-    """
-    return 1.0 - skim * (1.0 + deterrence * audit_probability)
-
-
 @dataclass(frozen=True)
 class Report:
     """What an intermediary tells its funder about one step, in contacts.
 
+    Plans and deliveries are net of the host state's known filters (the funder expects
+    those), so the gap between them is theft along the chain, spending for show,
+    inactive grantees and any filtering beyond what was known.
+
     Attributes:
         planned_by_segment: Contacts per segment that the money received would buy if all
             of it were spent as planned.
-        inflation: The report's inflation: claims are the plan times (1 + inflation).
-        delivered: Contacts the grantees actually made (what an audit finds).
+        delivered: Contacts the grantees made with this intermediary's money (what an
+            audit finds); a grantee funded by several intermediaries splits its
+            contacts among them in proportion to their money.
+        hidden: Share of the shortfall (planned minus delivered) the report hides.
     """
 
     planned_by_segment: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    inflation: float = 0.0
     delivered: float = 0.0
+    hidden: float = 0.0
 
     @property
     def planned(self) -> float:
@@ -101,24 +76,31 @@ class Report:
         return float(self.planned_by_segment.sum())
 
     @property
-    def claimed_by_segment(self) -> np.ndarray:
-        """Contacts claimed per segment: the plan, inflated."""
-        return self.planned_by_segment * (1.0 + self.inflation)
+    def claimed(self) -> float:
+        """Contacts claimed: what was delivered plus the hidden part of the shortfall."""
+        shortfall = max(self.planned - self.delivered, 0.0)
+        return self.delivered + self.hidden * shortfall
 
     @property
-    def claimed(self) -> float:
-        """Contacts claimed, all segments."""
-        return self.planned * (1.0 + self.inflation)
+    def claimed_by_segment(self) -> np.ndarray:
+        """Contacts claimed per segment, in the plan's proportions."""
+        planned = self.planned
+        return (
+            self.planned_by_segment * (self.claimed / planned)
+            if planned
+            else 0.0 * (self.planned_by_segment)
+        )
 
 
 class Intermediary(MoneyHolder):
     """A curator or compatriot-organisation leader between a funder and grantees.
 
-    The share kept follows Becker's economics of crime: it falls with integrity and
-    with the perceived audit risk, ``(1 - integrity) / (1 + deterrence * p_audit)``.
-    The rest goes to grantees in proportion to their loyalty (kickbacks) or their
-    capability. The report upward claims that everything was spent as planned and
-    inflates the result: claimed contacts = planned contacts x (1 + report_inflation).
+    The share kept follows Becker's economics of crime, as for every holder
+    (:attr:`~sim.model.actors.holder.MoneyHolder.take`). The rest goes to grantees in
+    proportion to their loyalty (kickbacks) or their capability. The report upward
+    states what the grantees delivered with its money plus a share
+    ``report_inflation`` of the shortfall against the plan: 0 is an honest report, 1
+    claims the plan whatever happened.
 
     Attributes:
         spec: The scenario's intermediary entry.
@@ -129,34 +111,18 @@ class Intermediary(MoneyHolder):
     """
 
     def __init__(self, model: InfluenceModel, spec: IntermediarySpec) -> None:
-        super().__init__(model, INTERMEDIARY.name, spec.id)
+        super().__init__(model, INTERMEDIARY.name, spec.id, spec.integrity)
         self.spec = spec
-        self.integrity = spec.integrity
         self.last_report = Report()
-        self.replacements = 0
 
-    @property
-    def perceived_audit_probability(self) -> float:
-        """The highest yearly audit probability among the funders that pay it."""
-        return max(
-            (f.audit_probability for f in self.model.funders if self.spec.id in f.belief),
-            default=0.0,
-        )
-
-    @property
-    def skim_rate(self) -> float:
-        """Share of incoming money kept."""
-        return skim_share(self.integrity, self.spec.deterrence, self.perceived_audit_probability)
-
-    def replace(self, integrity: float) -> None:
-        """A new person takes the post; the balance stays with the post."""
-        self.integrity = integrity
-        self.replacements += 1
+    def upstream_funders(self) -> list[Funder]:
+        """The funders that allocate money to it."""
+        return self.model.funders_of_intermediary(self)
 
     def distribute(self) -> None:
-        """Keep a share of this step's money, grant the rest, and write the report."""
+        """Keep a share of this step's money, grant the rest, and plan the report."""
         m = self.model
-        incoming = self.take_incoming(self.skim_rate)
+        incoming = self.take_incoming()
         grantees = [g for g in m.grantees_of(self) if g.active]
         balance = m.ledger.balance(self.account)
         if not grantees or balance == 0:
@@ -165,15 +131,16 @@ class Intermediary(MoneyHolder):
         attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
         weights = [max(getattr(g.spec, attr), 1e-6) for g in grantees]
         planned = np.zeros(len(m.segment_index))
+        total = sum(weights)
         for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
             m.transfer(self.account, grantee.account, cents, "grant")
-            grantee.received += cents
-            planned += incoming * w / sum(weights) * grantee.contacts_per_cent
-        self.last_report = Report(planned, self.spec.report_inflation)
+            grantee.pay_in(self.account, cents)
+            planned += incoming * w / total * grantee.contacts_per_cent * grantee.expected_filter
+        self.last_report = Report(planned, hidden=self.spec.report_inflation)
 
     def record_delivery(self) -> None:
-        """After grantees acted, note what they really delivered (seen only by audits)."""
-        delivered = sum(g.delivered for g in self.model.grantees_of(self))
+        """After grantees acted, note what they delivered with its money (for the report)."""
+        delivered = sum(g.delivered_for(self.account) for g in self.model.grantees_of(self))
         self.last_report = replace(self.last_report, delivered=delivered)
 
 

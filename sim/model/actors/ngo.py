@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from sim.model.actors.holder import Grantee
+from sim.model.actors.holder import INTEGRITY_TEXT, Grantee
 from sim.model.fields import Id, Reference, Share, Strict
 from sim.model.kinds import ActorKind, Section, register_actor
 from sim.model.ledger import split_cents
@@ -39,7 +39,14 @@ class ActivitySpec(Strict):
     reach: dict[str, Annotated[float, Field(ge=0.0, le=1e9)]] = Field(
         description="Segment id -> real people reached by one event."
     )
-    persuasion: Share = Field(description="Persuasive strength of one contact.")
+    persuasion: Share = Field(
+        description="Exposure one contact adds to a person's stock (its persuasive strength)."
+    )
+    half_life_weeks: Annotated[float, Field(gt=0.0, le=5200.0)] = Field(
+        default=4.0,
+        description="How long its effect lasts: half-life of the exposure it leaves, in weeks "
+        "(a reception is forgotten in weeks; a course or a camp lasts years).",
+    )
     for_show: bool = Field(
         description="True for receptions, concerts and showcases done for the report "
         "('balalaika diplomacy'); False for substantive work."
@@ -61,7 +68,7 @@ class NgoSpec(Strict):
         description="False for a facade: everything it runs is for the report only "
         "(counted as for show, no persuasion).",
     )
-    skim_rate: Share = Field(default=0.0, description="Share of each grant its leaders keep.")
+    integrity: Share = Field(default=1.0, description=INTEGRITY_TEXT)
     loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
     capability: Share = Field(default=0.5, description="Ability to deliver real work.")
     activities: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
@@ -76,7 +83,8 @@ class NgoSpec(Strict):
 class Ngo(Grantee):
     """A local NGO or compatriot organisation.
 
-    Each step it keeps ``skim_rate`` of the new grant, then spends its whole balance
+    Each step its leaders keep their take of the new grant (Becker, as for every
+    holder: :attr:`~sim.model.actors.holder.MoneyHolder.take`), then it spends its whole balance
     on the activities in its mix that are not banned, in proportion to their
     weights. An event reaches real people in each segment (less what the host
     state's NGO restrictions filter out). A facade NGO runs everything for the
@@ -90,7 +98,7 @@ class Ngo(Grantee):
     """
 
     def __init__(self, model: InfluenceModel, spec: NgoSpec) -> None:
-        super().__init__(model, NGO.name, spec.id)
+        super().__init__(model, NGO.name, spec.id, spec.integrity)
         self.spec = spec
         catalogue = model.activities_by_id
         total = sum(spec.activities.values())
@@ -101,16 +109,21 @@ class Ngo(Grantee):
                 per_cent = people / (catalogue[a].cost_usd * 100)
                 self.contacts_per_cent[model.segment_index[segment]] += w / total * per_cent
 
+    @property
+    def expected_filter(self) -> float:
+        """Share of its events' reach the host state's NGO restrictions let through."""
+        return 1.0 - self.model.host.ngo_restriction
+
     def work(self) -> None:
         """Keep a share of the grant, then spend the balance on allowed activities."""
         m = self.model
-        self.take_incoming(self.spec.skim_rate)
+        self.take_incoming()
         self.delivered = 0.0
         allowed = [a for a in self.spec.activities if not m.host.is_banned(a, m.date)]
         balance = m.ledger.balance(self.account)
         if self.detained or not allowed or balance == 0:
             return
-        filter_ = 1.0 - m.host.ngo_restriction
+        filter_ = self.expected_filter
         weights = [self.spec.activities[a] for a in allowed]
         for activity_id, cents in zip(allowed, split_cents(balance, weights), strict=True):
             activity = m.activities_by_id[activity_id]
@@ -125,7 +138,7 @@ class Ngo(Grantee):
             persuasion = activity.persuasion if self.spec.genuine else 0.0
             for segment, people in activity.reach.items():
                 contacts = events * people * filter_
-                m.deliver(segment, contacts, contacts * persuasion)
+                m.deliver(segment, contacts, contacts * persuasion, activity.half_life_weeks)
                 self.delivered += contacts
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from sim.model.actors.holder import Grantee
+from sim.model.actors.holder import INTEGRITY_TEXT, Grantee
 from sim.model.fields import Id, Reference, Share, Strict, Usd
 from sim.model.kinds import ActorKind, Section, register_actor
 
@@ -29,6 +29,11 @@ class OutletSpec(Strict):
     )
     credibility: Share = Field(default=0.5, description="Source credibility.")
     persuasion: Share = Field(default=0.3, description="Persuasive strength of one contact.")
+    half_life_weeks: Annotated[float, Field(gt=0.0, le=5200.0)] = Field(
+        default=2.0,
+        description="How long a contact's effect lasts: half-life of the exposure, in weeks (the "
+        "effects of mass communication fade within weeks: Hill et al. 2013).",
+    )
     running_cost_usd_per_year: Usd = Field(
         default=0.0, description="Cost of running at full capacity."
     )
@@ -36,7 +41,7 @@ class OutletSpec(Strict):
         default=1.0,
         description="Share of capacity that depends on the funder's money (0 = self-funded).",
     )
-    skim_rate: Share = Field(default=0.0, description="Share of each grant its managers keep.")
+    integrity: Share = Field(default=1.0, description=INTEGRITY_TEXT)
     loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
     capability: Share = Field(default=0.5, description="Ability to deliver real work.")
     start: dt.date | None = Field(default=None, description="Date the outlet enters.")
@@ -49,7 +54,8 @@ class OutletSpec(Strict):
 class Outlet(Grantee):
     """A media outlet such as Sputnik Azerbaijan.
 
-    Each step it keeps ``skim_rate`` of the new grant and pays its running costs for
+    Each step its managers keep their take of the new grant (Becker, as for every
+    holder) and it pays its running costs for
     the step from its balance. Its capacity is the self-funded part
     ``1 - funder_dependence`` plus the funded part in proportion to the running
     costs it could pay. Reach per segment (given per month, scaled to the step length)
@@ -67,7 +73,7 @@ class Outlet(Grantee):
     """
 
     def __init__(self, model: InfluenceModel, spec: OutletSpec) -> None:
-        super().__init__(model, OUTLET.name, spec.id)
+        super().__init__(model, OUTLET.name, spec.id, spec.integrity)
         self.spec = spec
         self.shut = False
         self.restricted = False
@@ -117,10 +123,15 @@ class Outlet(Grantee):
         self.restriction = capacity
         self.restricted = True
 
+    @property
+    def expected_filter(self) -> float:
+        """Share of its reach left by restrictions and the host state's media control."""
+        return self.restriction * (1.0 - self.model.host.media_control)
+
     def work(self) -> None:
         """Keep a share of the grant, pay this step's running costs, reach the audience."""
         m = self.model
-        self.take_incoming(self.spec.skim_rate)
+        self.take_incoming()
         self.delivered = self.reach_share = 0.0
         if not self.active:
             return
@@ -129,11 +140,11 @@ class Outlet(Grantee):
         funded = paid / self.cost_per_step if self.cost_per_step else 1.0
         dependence = self.spec.funder_dependence
         capacity = (1.0 - dependence) + dependence * funded
-        factor = capacity * self.restriction * (1.0 - m.host.media_control)
+        factor = capacity * self.expected_filter
         strength = self.spec.persuasion * self.spec.credibility
         for segment, people in self.people.items():
             contacts = people * factor
-            m.deliver(segment, contacts, contacts * strength)
+            m.deliver(segment, contacts, contacts * strength, self.spec.half_life_weeks)
             self.delivered += contacts
         self.reach_share = self.delivered / m.spec.audience.real_population
 
