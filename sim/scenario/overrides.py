@@ -176,3 +176,37 @@ def _select(items: list, selector: str, path: str, problems: list[Problem]) -> l
     hint = did_you_mean(selector, [i for i in ids if isinstance(i, str)])
     problems.append(Problem(f"--set {path}", f"no item with id '{selector}'{hint}"))
     return []
+
+
+def read_path(doc: Any, path: str) -> tuple[list[Any], list[Problem]]:
+    """The values a field path selects in a document (``[*]`` selects every item).
+
+    Args:
+        doc: A scenario document (for defaults too, a validated scenario's ``model_dump()``).
+        path: A field path as in ``--set``.
+
+    Returns:
+        The values found, and the problems of a path that selects nothing.
+    """
+    try:
+        tokens = parse_path(path)
+    except ValueError as exc:
+        return [], [Problem(path, str(exc))]
+    nodes, problems = [doc], []
+    for token in tokens:
+        found = []
+        for node in nodes:
+            if isinstance(token, tuple):
+                if isinstance(node, list):
+                    found += [node[n] for n in _select(node, token[0], path, problems)]
+                else:
+                    problems.append(Problem(path, f"'[{token[0]}]' applies to a list only"))
+            elif isinstance(node, dict) and token in node:
+                found.append(node[token])
+            else:
+                keys = node if isinstance(node, dict) else []
+                problems.append(
+                    Problem(path, f"no field '{token}' here{did_you_mean(token, keys)}")
+                )
+        nodes = found
+    return nodes, [Problem(p.path.removeprefix("--set "), p.message) for p in problems]

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sim.model.fields import Reference
 from sim.model.kinds import ACTOR_KINDS, kinds_with_role, sections
 from sim.scenario.errors import Problem, did_you_mean
+from sim.scenario.overrides import read_path
 from sim.scenario.schema import Scenario
 
 
@@ -121,6 +122,7 @@ def check_references(s: Scenario) -> list[Problem]:
         if i.id not in funded
     ]
 
+    problems += check_ranges(s)
     for sh in s.shocks:
         at = f"shocks[{sh.id}]"
         if not s.time.start <= sh.date <= s.time.end:
@@ -130,3 +132,37 @@ def check_references(s: Scenario) -> list[Problem]:
         problems += _check(at, sh.references(), spaces)
         problems += [Problem(f"{at}.{field}", message) for field, message in sh.problems()]
     return problems
+
+
+def check_ranges(s: Scenario) -> list[Problem]:
+    """Each range's path must select numbers.
+
+    Whether the values lie in their ranges is not a problem of the file: a
+    counterfactual that extends a baseline moves values out of the baseline's plausible
+    ranges on purpose (``values_outside_ranges`` lists them).
+    """
+    problems: list[Problem] = []
+    doc = s.model_dump(mode="json", exclude={"ranges"})
+    for path in s.ranges:
+        at = f"ranges[{path}]"
+        values, found = read_path(doc, path)
+        problems += [Problem(at, p.message) for p in found]
+        if not values and not found:
+            problems.append(Problem(at, "the path selects nothing"))
+        problems += [
+            Problem(at, f"expected a number at {path}, found {value!r}")
+            for value in values
+            if isinstance(value, bool) or not isinstance(value, int | float)
+        ]
+    return problems
+
+
+def values_outside_ranges(s: Scenario) -> list[str]:
+    """The values that lie outside their ``ranges`` entry, one line each."""
+    doc = s.model_dump(mode="json", exclude={"ranges"})
+    return [
+        f"{path}: {value:g} is outside [{spec.low:g}, {spec.high:g}]"
+        for path, spec in s.ranges.items()
+        for value in read_path(doc, path)[0]
+        if not spec.low <= value <= spec.high
+    ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, create_model, field_validator
+from pydantic import Field, ValidationInfo, create_model, field_validator, model_validator
 
 from sim.model import actors  # noqa: F401 - registers the actor kinds
 from sim.model.actors.funder import BudgetSpec, FunderSpec
@@ -171,6 +171,28 @@ class AudienceSpec(_Strict):
         return segments
 
 
+class RangeSpec(_Strict):
+    """The plausible range of a field's value: what sensitivity studies and calibrations vary."""
+
+    low: float = Field(allow_inf_nan=False, description="Lowest plausible value.")
+    high: float = Field(allow_inf_nan=False, description="Highest plausible value.")
+    log: bool = Field(
+        default=False, description="Whether the range spans orders of magnitude (vary the log)."
+    )
+    source: str = Field(
+        default="ASSUMED",
+        description="Where the range comes from: a citation, or ASSUMED for a modelling choice.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RangeSpec:
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high; found [{self.low:g}, {self.high:g}]")
+        if self.log and self.low <= 0:
+            raise ValueError("a log range needs low > 0")
+        return self
+
+
 #: One shock: the union of the registered shock kinds, told apart by ``type``.
 Shock = shock_union()
 
@@ -199,6 +221,15 @@ def _scenario_fields() -> dict[str, Any]:
         list[Shock],
         Field(default_factory=list, description="Dated events; each item's 'type' picks its kind."),
     )
+    fields["ranges"] = (
+        dict[str, RangeSpec],
+        Field(
+            default_factory=dict,
+            description="Field path (as in --set, '[*]' allowed) -> plausible range of its value, "
+            "for sensitivity studies and calibration. Every value the path selects must lie "
+            "in its range.",
+        ),
+    )
     return fields
 
 
@@ -226,6 +257,7 @@ __all__ = [
     "NgoSpec",
     "OutletSpec",
     "PeerSpec",
+    "RangeSpec",
     "Scenario",
     "Sector",
     "SegmentSpec",

@@ -91,6 +91,8 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     problems = _apply_set(spec, base_doc)
     if not problems:
         problems = _check_base(base_doc, base_path)
+    if not problems and spec.parameters == "from_ranges":
+        spec, problems = _parameters_from_ranges(spec, base_doc, base_path)
     base_ok = not problems
     problems += _check_metrics(spec)
     if base_ok:
@@ -100,6 +102,19 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     if problems:
         raise ScenarioError(str(path), problems)
     return Sweep(spec, path, base_path, base_doc)
+
+
+def _parameters_from_ranges(
+    spec: SweepSpec, base_doc: dict[str, Any], base_path: Path
+) -> tuple[SweepSpec, list[Problem]]:
+    """Replace ``parameters: from_ranges`` with the base scenario's ranges."""
+    ranges = validate_document(copy.deepcopy(base_doc), str(base_path)).ranges
+    if not ranges:
+        return spec, [Problem("parameters", f"'from_ranges', but {base_path} has no ranges")]
+    parameters = {
+        path: ParameterSpec(range=(r.low, r.high), log=r.log) for path, r in ranges.items()
+    }
+    return spec.model_copy(update={"parameters": parameters}), []
 
 
 def _apply_set(spec: SweepSpec, doc: dict[str, Any]) -> list[Problem]:

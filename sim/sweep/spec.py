@@ -185,10 +185,20 @@ class SweepSpec(_Strict):
         default_factory=dict,
         description="Fixed changes to the base, path -> value (as run --set PATH=VALUE).",
     )
-    parameters: dict[str, ParameterSpec] = Field(
-        min_length=1, description="Field path (as in --set, [*] for every item) -> what to vary."
+    parameters: dict[str, ParameterSpec] | Literal["from_ranges"] = Field(
+        description="Field path (as in --set, [*] for every item) -> what to vary; or "
+        "'from_ranges': every entry of the base scenario's ranges section, uniform (or "
+        "log-uniform) over its range."
     )
     design: DesignSpec = Field(description="The experimental design.")
+
+    @field_validator("parameters")
+    @classmethod
+    def _some_parameters(cls, value: Any) -> Any:
+        if isinstance(value, dict) and not value:
+            raise ValueError("give at least one parameter (or 'from_ranges')")
+        return value
+
     replicates: int = Field(default=1, ge=1, le=100_000, description="Runs (seeds) per point.")
     seed: int = Field(
         default=0,
