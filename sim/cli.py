@@ -19,6 +19,12 @@ from tqdm import tqdm
 
 from sim.atomic import OccupiedError, check_replaceable
 from sim.compare import classify, default_out, run_comparison
+from sim.dashboards.decomposition import (
+    factor_labels,
+    metric_format,
+    metric_title,
+    render_decomposition,
+)
 from sim.dashboards.images import BrowserNotFoundError, require_browser
 from sim.dashboards.load import COMPARISON_FILE, NotAResultError
 from sim.dashboards.report import (
@@ -28,6 +34,18 @@ from sim.dashboards.report import (
     update_index,
 )
 from sim.dashboards.sweep_dashboard import NotASweepError, render_sweep
+from sim.dashboards.text import share as share_text
+from sim.decompose import (
+    DEFAULT_REPLICATES,
+    SUMMARY_FILE,
+    Decomposition,
+    DecompositionError,
+    decompose,
+    decomposition_seeds,
+    planned_runs,
+    write_decomposition,
+    write_table,
+)
 from sim.model.clock import step_dates
 from sim.model.ledger import BooksUnbalancedError
 from sim.output import MANIFEST, write_run
@@ -72,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/<scenario>-seed<N>)")
     run.add_argument("--no-dashboard", action="store_true", help="do not write dashboard.html")
     _add_images(run)
+    run.add_argument(
+        "--decompose",
+        action="store_true",
+        help="also decompose the influence gap (see 'decompose'; "
+        f"{DEFAULT_REPLICATES} replicates from the run's seed) into decomposition.csv",
+    )
     _add_set(run)
 
     rep = sub.add_parser(
@@ -132,7 +156,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     srep.add_argument("folder", metavar="DIR", help="a sweep's results folder")
     srep.add_argument("--metric", help="metric to explain (default: the sweep's first)")
+    _add_decompose_parser(sub)
     return p
+
+
+def _add_decompose_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``decompose`` subcommand."""
+    dec = sub.add_parser(
+        "decompose",
+        help="where did the influence go? split the gap to an ideal programme among "
+        "leakage, spending for show, host filtering and shocks",
+        description="Compare the programme with an ideal one (same money; no leakage, no "
+        "spending for show, no host filtering, no shocks): run all 16 combinations of the "
+        "four factors on and off with the same seeds and split the gap with Shapley values "
+        "(see docs/decomposition.md).",
+    )
+    dec.add_argument("scenario", help="scenario YAML file")
+    dec.add_argument(
+        "--replicates",
+        type=int,
+        default=DEFAULT_REPLICATES,
+        help=f"seeds per combination (default: {DEFAULT_REPLICATES})",
+    )
+    dec.add_argument(
+        "--seed",
+        type=seed_value,
+        help="first seed; replicates use seed, seed+1, ... (default: the scenario's)",
+    )
+    dec.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="local worker processes running the combinations (default: 1, in this process)",
+    )
+    dec.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on the Dask cluster with this scheduler instead of locally",
+    )
+    dec.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/decompose-<scenario>)")
+    _add_set(dec)
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
@@ -177,6 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"{Path(args.scenario).stem}-seed{seed}"
     check_replaceable(out, MANIFEST)  # before the run, not after it
+    planned = _planned_decomposition(scenario, seed) if args.decompose else None
     steps = 2 * len(step_dates(scenario.time))
     with tqdm(
         total=steps,
@@ -188,7 +252,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         mininterval=0.2 if sys.stderr.isatty() else 15.0,  # logs get a line now and then
     ) as bar:
         result = simulate(scenario, seed, progress=bar.update)
+    decomposition = None
+    if planned is not None:
+        try:
+            decomposition = _run_decomposition(scenario, planned)
+        except RunFailedError as exc:
+            print(f"error: {exc}; nothing was written", file=sys.stderr)
+            return 1
     folder = write_run(result, out, source=args.scenario)
+    if decomposition is not None:
+        write_table(decomposition, folder)  # before the dashboard, which shows it
     last = result.trajectories.iloc[-1]
     shares = {k: _percent(v) for k, v in money_shares(asdict(result.money)).items()}
     print(_describe(scenario))
@@ -204,9 +277,99 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"reported to the funder {last['reported_influence']:+.3f}"
     )
     print(f"results: {_shown(folder)}")
+    if decomposition is not None:
+        _print_decomposition(decomposition)
     written = render_run(folder, page=not args.no_dashboard, images=args.images)
     _print_written(written, folder)
     _index(folder)
+    return 0
+
+
+def _planned_decomposition(scenario: Scenario, seed: int) -> tuple[list[int], int]:
+    """The seeds and the number of runs of ``run --decompose`` (checked before the run)."""
+    seeds = decomposition_seeds(seed, DEFAULT_REPLICATES)
+    try:
+        return seeds, planned_runs(scenario, len(seeds))
+    except DecompositionError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _runs_bar(total: int, desc: str = "runs") -> tqdm:
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        mininterval=0.2 if sys.stderr.isatty() else 15.0,
+    )
+
+
+def _run_decomposition(scenario: Scenario, planned: tuple[list[int], int]) -> Decomposition:
+    """The decomposition of ``run --decompose``, in this process."""
+    seeds, runs = planned
+    with _runs_bar(runs, "decomposition runs") as bar:
+        return decompose(scenario, seeds, progress=bar.update)
+
+
+def _print_decomposition(d: Decomposition) -> None:
+    """The gap in the first metric, then one line per factor with its share of it."""
+    summary = d.summary()
+    metric = d.metrics[0]
+    fmt = metric_format(metric)
+    rows = summary[summary["metric"] == metric].set_index("term")
+
+    def shown(term: str) -> str:
+        r = rows.loc[term]
+        return f"{fmt(r['mean'])} (90%: {fmt(r['low'])} to {fmt(r['high'])})"
+
+    print(
+        f"{metric_title(metric)}: actual {shown('actual')}, ideal {shown('ideal')}; "
+        f"gap {shown('gap')}"
+    )
+    labels = factor_labels()
+    width = max(len(labels.get(f, f)) for f in d.factors)
+    for f in d.factors:
+        print(
+            f"  {labels.get(f, f):<{width}}  {shown(f)}: "
+            f"{share_text(rows.loc[f, 'share_of_gap'])} of the gap"
+        )
+
+
+def cmd_decompose(args: argparse.Namespace) -> int:
+    """Decompose the gap between the programme and an ideal one among the factors."""
+    if args.replicates < 1:
+        raise UsageError(f"--replicates must be at least 1, got {args.replicates}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    scenario = load_scenario(args.scenario, args.overrides)
+    seed = scenario.seed if args.seed is None else args.seed
+    out = Path(args.out) if args.out else RESULTS_DIR / f"decompose-{Path(args.scenario).stem}"
+    check_replaceable(out, SUMMARY_FILE)  # before the runs, not after them
+    seeds = decomposition_seeds(seed, args.replicates)
+    try:
+        runs = planned_runs(scenario, len(seeds))
+    except DecompositionError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        with contextlib.ExitStack() as stack:
+            try:  # as compare: a bad --scheduler fails before any run
+                executor = stack.enter_context(make_executor(args.workers, args.scheduler))
+            except ExecutorError as exc:
+                raise UsageError(str(exc)) from None
+            bar = stack.enter_context(_runs_bar(runs))
+            result = decompose(scenario, seeds, executor, progress=bar.update)
+    except RunFailedError as exc:  # raised through the executor, which stops its workers
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return 1
+    folder = write_decomposition(result, out, source=args.scenario, overrides=args.overrides)
+    print(
+        f"decomposed {scenario.name}: {2 ** len(result.factors)} combinations x "
+        f"{len(seeds)} replicates, {result.runs} distinct runs in {result.seconds:.1f} s"
+    )
+    _print_decomposition(result)
+    print(f"results: {_shown(folder)}")
+    print(f"page: {_shown(render_decomposition(folder))}")
     return 0
 
 
@@ -336,6 +499,7 @@ COMMANDS = {
     "classroom": cmd_classroom,
     "sweep": cmd_sweep,
     "sweep-report": cmd_sweep_report,
+    "decompose": cmd_decompose,
 }
 
 

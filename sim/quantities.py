@@ -18,13 +18,19 @@ Definitions:
   average over all steps (see :func:`cost_per_additional_person`).
 - **money flows**: the ledger summed per (payer, payee, kind), plus each holder's
   balance at the end as a flow into ``"unspent"``, so every stage sums to the books.
+- **replicate interval**: the mean of a number over replicates with its 90% interval,
+  the 5th to the 95th percentile of the replicates.
+- **share of the gap**: in the influence-gap decomposition (:mod:`sim.decompose`), a
+  factor's contribution divided by the gap between the ideal and the actual programme;
+  NaN when there is no gap.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from sim.model.ledger import account_prefixes
@@ -120,3 +126,46 @@ def money_flows(ledger: pd.DataFrame) -> pd.DataFrame:
     )
     out = pd.concat([flows, unspent], ignore_index=True) if len(unspent) else flows
     return out.astype({"cents": "int64"})
+
+
+#: Quantiles of the replicate intervals: the 5th and 95th percentiles (a 90% interval).
+INTERVAL_QUANTILES = (0.05, 0.95)
+
+
+def replicate_interval(values: Sequence[float]) -> tuple[float, float, float]:
+    """Mean and 90% interval (5th and 95th percentiles) of the finite values.
+
+    Percentiles interpolate linearly between order statistics (NumPy's default), so
+    with few replicates the interval is close to their range. The same definition as
+    the comparison pages' intervals.
+
+    Args:
+        values: One number per replicate (NaN and infinities are left out).
+
+    Returns:
+        ``(mean, low, high)``; all NaN when no value is finite.
+
+    >>> replicate_interval([1.0, 2.0, 3.0])
+    (2.0, 1.1, 2.9)
+    >>> replicate_interval([math.nan])
+    (nan, nan, nan)
+    """
+    finite = np.asarray([float(v) for v in values if math.isfinite(float(v))])
+    if finite.size == 0:
+        return (math.nan, math.nan, math.nan)
+    low, high = np.quantile(finite, INTERVAL_QUANTILES)
+    return (float(finite.mean()), float(low), float(high))
+
+
+def share_of_gap(contribution: float, gap: float) -> float:
+    """A factor's part of an influence gap (ideal minus actual), NaN for no gap.
+
+    In a Shapley decomposition the factors' contributions add up to the gap, so their
+    shares add up to 1; a factor working against the others has a negative share.
+
+    >>> share_of_gap(0.003, 0.004)
+    0.75
+    >>> share_of_gap(0.0, 0.0)
+    nan
+    """
+    return contribution / gap if gap else math.nan

@@ -9,7 +9,6 @@ band is close to the range of the runs.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,8 +16,9 @@ import pandas as pd
 
 from sim.dashboards.headline import headline
 from sim.dashboards.load import RunData
+from sim.quantities import INTERVAL_QUANTILES, replicate_interval
 
-LOW, HIGH = 0.05, 0.95
+LOW, HIGH = INTERVAL_QUANTILES
 
 
 def replicate_frame(runs: Sequence[RunData], column: str) -> pd.DataFrame:
@@ -76,12 +76,11 @@ def run_metrics(runs: Sequence[RunData]) -> pd.DataFrame:
 
 
 def interval(values: pd.Series) -> tuple[float, float, float]:
-    """Mean, 5th and 95th percentile of the finite values (NaN when there are none)."""
-    finite = values[np.isfinite(values.astype(float))]
-    if finite.empty:
-        return (math.nan, math.nan, math.nan)
-    v = finite.to_numpy(dtype=float)
-    return (float(v.mean()), float(np.quantile(v, LOW)), float(np.quantile(v, HIGH)))
+    """Mean, 5th and 95th percentile of the finite values (NaN when there are none).
+
+    The one definition is :func:`sim.quantities.replicate_interval`.
+    """
+    return replicate_interval(values.astype(float))
 
 
 def summary(metrics: dict[str, pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:

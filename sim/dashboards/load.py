@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from sim.decompose import DECOMPOSITION_FILE, TABLE_COLUMNS
 from sim.money import text_to_cents
 from sim.output import MANIFEST, TABLES, read_run
 
@@ -148,3 +149,34 @@ def _with_dates(table: pd.DataFrame) -> pd.DataFrame:
     if "date" in table.columns:
         table = table.assign(date=pd.to_datetime(table["date"]))
     return table
+
+
+# --- the influence-gap decomposition (decomposition.csv) --------------------------------
+
+
+def has_decomposition(folder: str | os.PathLike[str]) -> bool:
+    """True when ``folder`` holds a ``decomposition.csv`` (a decomposition or a run folder)."""
+    return (Path(folder) / DECOMPOSITION_FILE).is_file()
+
+
+def load_decomposition(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a folder's ``decomposition.csv`` (see :mod:`sim.decompose`).
+
+    Args:
+        folder: A decomposition folder, or a run folder written with ``--decompose``.
+
+    Returns:
+        The decomposition table: ``metric``, ``replicate``, ``seed``, ``term``, ``value``.
+
+    Raises:
+        NotAResultError: If the file is missing, unreadable or lacks a column.
+    """
+    path = Path(folder) / DECOMPOSITION_FILE
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise NotAResultError(f"{folder}: cannot read {DECOMPOSITION_FILE} ({exc})") from exc
+    missing = [c for c in TABLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise NotAResultError(f"{path}: lacks the column(s) {', '.join(missing)}")
+    return table[list(TABLE_COLUMNS)]

@@ -14,6 +14,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from sim.dashboards import figures, page
+from sim.dashboards.decomposition import run_panel as decomposition_panel
 from sim.dashboards.headline import Headline, headline
 from sim.dashboards.load import RunData, load_run
 from sim.dashboards.markers import Shock, run_shocks
@@ -121,6 +122,7 @@ def run_page(run: RunData) -> str:
             sections.append(shock_key(shocks))
     if "outlet-reach" not in figs:
         sections.append(page.paragraph("This scenario funds no media outlets.", "note"))
+    sections += decomposition_panel(run.folder)  # only with a decomposition.csv (run --decompose)
     sections.append(page.heading("Events log (shocks, audits, replacements)"))
     sections.append(
         page.table(

@@ -17,11 +17,12 @@ from plotly.subplots import make_subplots
 from sim.dashboards import palette
 from sim.dashboards.style import apply_style
 from sim.dashboards.text import safe
+from sim.quantities import INTERVAL_QUANTILES
 
 #: Parameters with at most this many distinct values are plotted value by value;
 #: others are cut into this many bins of equal count.
 MAX_LEVELS = 10
-LOW_Q, HIGH_Q = 0.05, 0.95
+LOW_Q, HIGH_Q = INTERVAL_QUANTILES
 
 
 def response_table(runs: pd.DataFrame, parameter: str, metric: str) -> pd.DataFrame:
