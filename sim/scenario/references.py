@@ -135,34 +135,41 @@ def check_references(s: Scenario) -> list[Problem]:
 
 
 def check_ranges(s: Scenario) -> list[Problem]:
-    """Each range's path must select numbers.
+    """Each range's path must be well formed, name existing fields and select numbers.
 
-    Whether the values lie in their ranges is not a problem of the file: a
-    counterfactual that extends a baseline moves values out of the baseline's plausible
-    ranges on purpose (``values_outside_ranges`` lists them).
+    A path whose list item is missing is not a problem: a scenario that extends another
+    may remove items (``shocks: []``) whose ranges it inherits. Whether the values lie in
+    their ranges is not a problem either: a counterfactual moves values out of the
+    baseline's plausible ranges on purpose. :func:`range_coverage` reports both.
     """
     problems: list[Problem] = []
     doc = s.model_dump(mode="json", exclude={"ranges"})
     for path in s.ranges:
-        at = f"ranges[{path}]"
         values, found = read_path(doc, path)
-        problems += [Problem(at, p.message) for p in found]
-        if not values and not found:
-            problems.append(Problem(at, "the path selects nothing"))
         problems += [
-            Problem(at, f"expected a number at {path}, found {value!r}")
+            Problem(f"ranges[{path}]", p.message)
+            for p in found
+            if not p.message.startswith("no item ")
+        ]
+        problems += [
+            Problem(f"ranges[{path}]", f"expected a number at {path}, found {value!r}")
             for value in values
             if isinstance(value, bool) or not isinstance(value, int | float)
         ]
     return problems
 
 
-def values_outside_ranges(s: Scenario) -> list[str]:
-    """The values that lie outside their ``ranges`` entry, one line each."""
+def range_coverage(s: Scenario) -> list[str]:
+    """Ranges that select nothing or whose values lie outside them, one line each."""
     doc = s.model_dump(mode="json", exclude={"ranges"})
-    return [
-        f"{path}: {value:g} is outside [{spec.low:g}, {spec.high:g}]"
-        for path, spec in s.ranges.items()
-        for value in read_path(doc, path)[0]
-        if not spec.low <= value <= spec.high
-    ]
+    lines = []
+    for path, spec in s.ranges.items():
+        values = read_path(doc, path)[0]
+        if not values:
+            lines.append(f"{path}: selects nothing")
+        lines += [
+            f"{path}: {value:g} is outside [{spec.low:g}, {spec.high:g}]"
+            for value in values
+            if not spec.low <= value <= spec.high
+        ]
+    return lines
