@@ -16,7 +16,7 @@ from sim.classroom.grid import (
     activity_mix,
     point_overrides,
 )
-from sim.classroom.page import STORY, lesson_page
+from sim.classroom.page import STORY, lesson_page, story_texts
 from sim.cli import main
 from sim.model.model import InfluenceModel
 from sim.scenario import load_scenario
@@ -192,3 +192,19 @@ def test_cli_builds_the_pack(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "lesson.html" in printed and (out / "lesson.html").is_file()
     assert len(page_data((out / "lesson.html").read_text(encoding="utf-8"))["points"]) == 1
+
+
+def test_story_states_the_figures_of_its_runs(pack):
+    grid, points = SMALL_GRID, pack[2]["points"]
+    texts = story_texts(grid, points)
+    assert all("{" not in t for t in texts)
+    settings = {(p["keep"], p["show"], p["media"]): p for p in points}
+    historical = settings[0.75, 0.75, 0.75]
+    real = round(100 * historical["money"]["substantive"] / historical["money"]["disbursed"])
+    assert f"only ${real} of every $100 reaches real work" in texts[0]
+
+
+def test_lesson_page_carries_the_decomposition(pack):
+    html = pack[1]
+    assert "Where did the influence go?" in html
+    assert "theft along the chain" in html and "Shapley" in html

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from sim.classroom import SMALL_GRID, build_classroom
-from sim.classroom.page import STORY
+from sim.classroom.page import STORY, story_texts
 from tests.test_dashboard_browser import assert_clean, browser, visit  # noqa: F401
 
 SLIDERS = ("keep", "show", "media")
@@ -126,12 +126,14 @@ def test_arrow_key_on_each_slider_changes_figures_and_sentence(page, name):
 
 def test_guided_steps_set_the_expected_sliders(page):
     grid = {"keep": SMALL_GRID.keep, "show": SMALL_GRID.show, "media": SMALL_GRID.media}
-    for step, (title, setting, text) in enumerate(STORY):
+    texts = story_texts(SMALL_GRID, data(page)["points"])
+    for step, ((title, setting, _), text) in enumerate(zip(STORY, texts, strict=True)):
         page.click(f"button[data-step='{step}']")
         s = state(page)
         for name, value in zip(SLIDERS, setting, strict=True):
             assert grid[name][s[name]] == value, (title, name)
         assert page.text_content("#story-text") == text
+        assert "{" not in text and "points" in text  # the figures are filled in
         assert page.get_attribute(f"button[data-step='{step}']", "aria-pressed") == "true"
     # Moving a slider leaves the story: no step stays highlighted.
     page.locator("#slider-media").focus()

@@ -18,8 +18,9 @@ from tqdm import tqdm
 
 from sim.atomic import atomic_directory
 from sim.classroom.grid import FULL_GRID, LESSON_SCENARIO, SEED, Grid, point_overrides, run_point
-from sim.classroom.page import lesson_page
+from sim.classroom.page import decomposition_sentence, lesson_page
 from sim.dashboards.page import write_page
+from sim.decompose import decompose
 from sim.resources import teaching_guide
 from sim.scenario import load_scenario
 from sim.sweep.execute import Job, make_executor, run_all
@@ -117,7 +118,7 @@ def build_classroom(
     workers: int | None = None,
     progress: bool = True,
 ) -> ClassroomPack:
-    """Build the lesson folder.
+    """Build the lesson folder: the grid's runs, and the decomposition of the lesson's case.
 
     Args:
         out: The folder to write (replaced as a whole if it exists).
@@ -134,9 +135,12 @@ def build_classroom(
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
     points = compute_grid(grid, scenario, seed, workers, progress)
-    name = load_scenario(scenario).name
+    lesson = load_scenario(scenario)
+    name = lesson.name
     dates = _dates(scenario)
-    html = lesson_page(grid, points, dates)
+    with make_executor(max(1, workers)) as executor:
+        gap = decompose(lesson, [seed], executor, ["final_attributable_opinion"])
+    html = lesson_page(grid, points, dates, decomposition_sentence(gap.summary()))
     with atomic_directory(out, PAGE_NAME) as tmp:
         write_page(tmp / PAGE_NAME, html)
         (tmp / "README.txt").write_text(

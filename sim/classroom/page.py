@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from plotly.offline import get_plotlyjs
@@ -21,6 +22,8 @@ from sim.dashboards.style import FONT_FAMILY
 from sim.dashboards.text import safe
 
 #: The guided story: (title, (keep, show, media), explanation). Settings are grid values.
+#: The explanations are templates: ``{s1.real}`` is a figure of story step 1's run
+#: (see :class:`StoryFigures`), so the text always states what the precomputed runs show.
 STORY: tuple[tuple[str, tuple[float, float, float], str], ...] = (
     (
         "1. What happened",
@@ -32,29 +35,30 @@ STORY: tuple[tuple[str, tuple[float, float, float], str], ...] = (
         "that much of the rest paid for receptions, concerts and exhibitions held mainly "
         "so that they could be written up in a report. Azerbaijan's government also keeps "
         "a tight grip on its media, so a Russian news site could only reach a few people. "
-        "Look at the red flows in the money chart, then at the two opinion lines: they "
-        "hardly differ, while the reports sent back to Moscow told a story of success.",
+        "In the simulation only ${s1.real} of every $100 reaches real work, and by the end "
+        "favourability has moved by {s1.moved} compared with a world where nothing was "
+        "spent, while the reports sent back to Moscow add up to {s1.told}.",
     ),
     (
         "2. Clean money",
         (0.0, 0.75, 0.75),
         "Now imagine that nobody steals anything: curators, NGO leaders and the news "
-        "outlet pass on every dollar. The red flows disappear and roughly five times as "
-        "much money reaches real work. But three quarters of what the NGOs spend still "
-        "goes on show events, which reach many people briefly and change few minds, and "
-        "the state still blocks most foreign media. Honest money on its own buys a "
-        "little more influence, not a lot.",
+        "outlet pass on every dollar. The red flows disappear and ${s2.real} of every $100 "
+        "reaches real work instead of ${s1.real}. But three quarters of what the NGOs spend "
+        "still goes on show events, which reach people briefly and are soon forgotten, and "
+        "the state still blocks most foreign media. Favourability moves by {s2.moved} "
+        "instead of {s1.moved}.",
     ),
     (
         "3. No show events",
         (0.0, 0.0, 0.75),
         "The money is still clean, and now the NGOs drop receptions and concerts and "
-        "spend everything on language courses, youth camps and journalism schools. The "
-        "money chart turns green, yet the opinion lines barely move. In this model NGO "
-        "events of any kind meet a few thousand people a year in a country of ten "
-        "million; most of the influence comes from the news outlet. Spending on real work "
-        "is necessary, but reaching people matters as much. And notice that the funder's "
-        "reports hardly change from step to step: they count activity, not results.",
+        "spend everything on language courses, youth camps and journalism schools, whose "
+        "effect lasts for years instead of weeks. Favourability moves by {s3.moved} "
+        "(against {s2.moved} with show events). NGO work meets a few thousand people a "
+        "year in a country of ten million, so it changes the minds of the young people "
+        "and students it reaches far more than the country's average. Notice that the "
+        "funder's reports barely change: they count activity, not results.",
     ),
     (
         "4. The host state cracks down",
@@ -63,9 +67,93 @@ STORY: tuple[tuple[str, tuple[float, float, float], str], ...] = (
         "Baku did after Russia invaded Ukraine in 2022, and as it did in 2025 when it "
         "suspended Sputnik Azerbaijan's accreditation and then raided and closed its "
         "office. The news outlet now reaches almost nobody, so even well-spent money buys "
-        "less. The host state, not the funder, decides how far foreign messages travel.",
+        "less: favourability moves by {s4.moved} instead of {s3.moved}. The host state, "
+        "not the funder, decides how far foreign messages travel.",
     ),
 )
+
+
+@dataclass(frozen=True)
+class StoryFigures:
+    """What one story step's precomputed run shows, worded for the story text.
+
+    Attributes:
+        real: Dollars of every $100 disbursed that reached substantive work.
+        moved: The change in favourability the money caused by the end, in points on
+            the lesson's -100..+100 scale (actual minus the no-spending world).
+        told: What the funder's reports implied by the end, in the same points.
+    """
+
+    real: int
+    moved: str
+    told: str
+
+
+def lesson_points(value: float) -> str:
+    """A change on the -1..+1 model scale in the lesson's points (-100..+100).
+
+    >>> lesson_points(0.0123)
+    '+1.2 points'
+    >>> lesson_points(-0.00042)
+    '\u22120.04 points'
+    """
+    x = value * 100
+    text = f"{abs(x):.{2 if abs(x) < 1 else 1}f}"
+    if float(text) == 0:
+        return "0 points"
+    return ("+" if x > 0 else "\u2212") + text + " points"
+
+
+def story_texts(grid: Grid, points: Sequence[dict[str, Any]]) -> list[str]:
+    """The story's explanations with the figures of the runs at each step's setting."""
+    by_setting = {(p["keep"], p["show"], p["media"]): p for p in points}
+    figures = {}
+    for n, (_, setting, _) in enumerate(STORY, start=1):
+        p = by_setting[
+            tuple(_nearest(values, v) for values, v in zip(_axes(grid), setting, strict=True))
+        ]
+        money = p["money"]
+        figures[f"s{n}"] = StoryFigures(
+            real=round(100 * money["substantive"] / money["disbursed"]),
+            moved=lesson_points(p["attributable"][-1]),
+            told=lesson_points(p["reported"][-1]),
+        )
+    return [text.format(**figures) for _, _, text in STORY]
+
+
+def _axes(grid: Grid) -> tuple[tuple[float, ...], ...]:
+    return (grid.keep, grid.show, grid.media)
+
+
+def _nearest(values: Sequence[float], target: float) -> float:
+    return min(values, key=lambda v: abs(v - target))
+
+
+def decomposition_sentence(summary: Any) -> str:
+    """One paragraph of the lesson: where the influence of an ideal programme went.
+
+    Args:
+        summary: A decomposition summary (:func:`sim.decompose.summarise`).
+    """
+    rows = summary[summary["metric"] == "final_attributable_opinion"].set_index("term")
+    share = {k: round(100 * rows.loc[k, "share_of_gap"]) for k in FACTOR_WORDS}
+    parts = ", ".join(f"{FACTOR_WORDS[k]} {share[k]}%" for k in FACTOR_WORDS)
+    return (
+        "Where did the influence go? The same $100 million, with nobody stealing, nothing "
+        "spent on show events, no media filter and none of the 2024\u20132025 shocks, would "
+        f"have moved favourability by {lesson_points(rows.loc['ideal', 'mean'])} by the end, "
+        f"instead of {lesson_points(rows.loc['actual', 'mean'])}. Of that difference: {parts} "
+        "(a fair split among the four causes, the Shapley value, from 16 runs)."
+    )
+
+
+#: The decomposition's factors in the lesson's words.
+FACTOR_WORDS = {
+    "leakage": "theft along the chain",
+    "for_show": "show events",
+    "host_filtering": "the host state's filters",
+    "shocks": "the 2024\u20132025 shocks",
+}
 
 _SLIDERS = (
     (
@@ -290,13 +378,19 @@ _JS = r"""
 """
 
 
-def lesson_page(grid: Grid, points: Sequence[dict[str, Any]], dates: Sequence[str]) -> str:
+def lesson_page(
+    grid: Grid,
+    points: Sequence[dict[str, Any]],
+    dates: Sequence[str],
+    decomposition: str = "",
+) -> str:
     """The lesson's HTML page.
 
     Args:
         grid: The slider values the points were run at.
         points: One per grid point, in :meth:`Grid.points` order.
         dates: The step dates (ISO), shared by every point.
+        decomposition: The paragraph of :func:`decomposition_sentence` (none if empty).
 
     Returns:
         The page's HTML, with plotly.js, the data and the script inside.
@@ -320,7 +414,10 @@ def lesson_page(grid: Grid, points: Sequence[dict[str, Any]], dates: Sequence[st
             }
             for _, label, role in NODES
         ],
-        "story": [{"title": t, "setting": list(s), "text": x} for t, s, x in STORY],
+        "story": [
+            {"title": t, "setting": list(s), "text": x}
+            for (t, s, _), x in zip(STORY, story_texts(grid, points), strict=True)
+        ],
         "colours": dict(palette.INFLUENCE),
         "font": FONT_FAMILY,
     }
@@ -339,13 +436,13 @@ def lesson_page(grid: Grid, points: Sequence[dict[str, Any]], dates: Sequence[st
         f"<style>{_CSS}</style>\n"
         f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
         "</head>\n<body>\n"
-        + _body(grid)
+        + _body(grid, decomposition)
         + f'\n<script type="application/json" id="lesson-data">{payload}</script>\n'
         + f"<script>{_JS}</script>\n</body>\n</html>\n"
     )
 
 
-def _body(grid: Grid) -> str:
+def _body(grid: Grid, decomposition: str = "") -> str:
     steps = "".join(
         f'<button type="button" data-step="{n}" aria-pressed="false">{safe(title)}</button>'
         for n, (title, _, _) in enumerate(STORY)
@@ -388,6 +485,7 @@ Move the sliders, or follow the story, and watch where the money goes and what i
 <div id="fig-told" class="fig" role="img"
  aria-label="Influence reported to the funder and influence really caused"></div>
 </div>
+{f'<p id="decomposition">{safe(decomposition)}</p>' if decomposition else ""}
 <h2>How to read this</h2>
 <p><strong>Favourability</strong> is the average feeling of the simulated population
 towards Russia, from &#8722;100 (very hostile) to +100 (very friendly). "Moved by" is the
@@ -405,10 +503,13 @@ here it runs real courses too when the slider allows. The third slider sets how 
 the host government filters foreign media, for the whole twenty years. Every setting was
 run once in advance with the same random numbers, so differences come from the sliders
 alone.</p>
-<p class="note"><strong>Limits.</strong> This is a model, not a record: the sizes of the
-effects are assumptions chosen so that the historical case comes out as reported (lots
-of money, almost no effect). Use it to think about mechanisms, not to predict numbers.
-The simulated audience has 2,000 people standing in for 10 million.</p>
+<p class="note"><strong>Limits.</strong> This is a model, not a record. How strongly one
+contact persuades and how long it lasts are assumptions within ranges taken from
+research on persuasion, not measurements from Azerbaijan, and they are the same in every
+setting: the small effect of the historical case comes out of theft, show events, the
+media filter and the shocks, not out of a setting chosen to make it small. Use it to
+think about mechanisms, not to predict numbers. The simulated audience has 2,000 people
+standing in for 10 million.</p>
 <footer>Made with influence-sim (open source). Works offline: nothing on this page is
 loaded from the internet.</footer>
 """
