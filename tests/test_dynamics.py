@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sim.model.dynamics import PEER_RULES, deffuant_step, no_peer_step, voter_step
+from sim.model.dynamics import (
+    PEER_RULES,
+    deffuant_step,
+    draw_pairs,
+    hk_step,
+    no_peer_step,
+    voter_step,
+)
 from sim.model.network import build_network, neighbour_arrays
 
 # ---------------------------------------------------------------------------- helpers
@@ -70,13 +77,12 @@ def test_deffuant_narrow_confidence_stays_fragmented():
 
 
 def test_deffuant_matching_conserves_mean_and_respects_threshold():
-    rng = np.random.default_rng(3)
     n = 2000
     indptr, indices = matching_graph(n)
-    x = rng.uniform(-1, 1, n)
+    x = np.random.default_rng(3).uniform(-1, 1, n)
     x_before = x.copy()
     confidence, mu = 0.5, 0.3
-    new = deffuant_step(x, indptr, indices, 3 * n, confidence, mu, rng)
+    new = deffuant_step(x, indptr, indices, 3 * n, confidence, mu, np.random.default_rng(30))
 
     np.testing.assert_array_equal(x, x_before)  # input not mutated
     assert new is not x
@@ -90,11 +96,17 @@ def test_deffuant_matching_conserves_mean_and_respects_threshold():
     np.testing.assert_array_equal(new[::2][far], x[::2][far])
     np.testing.assert_array_equal(new[1::2][far], x[1::2][far])
 
-    moved = ~far & (new[::2] != x[::2])
-    assert moved.sum() > 0.9 * (~far).sum()  # 3n draws: almost every pair met
-    # Whatever the number of meetings, a pair moves exactly as in one classic encounter.
-    np.testing.assert_allclose(new[::2][moved], x[::2][moved] + mu * gap[moved], atol=1e-12)
-    np.testing.assert_allclose(new_gap[moved], (1 - 2 * mu) * gap[moved], atol=1e-12)
+    # Sequential encounters: a close pair that met k times keeps its midpoint and its gap
+    # shrinks by (1 - 2 mu) ** k (it stays close, so every meeting counts).
+    focal, _, _ = draw_pairs(n, indptr, indices, 3 * n, np.random.default_rng(30))
+    meetings = np.bincount(focal // 2, minlength=n // 2)
+    close = ~far
+    assert (meetings[close] >= 2).sum() > 0.5 * close.sum()
+    np.testing.assert_allclose(
+        new_gap[close], (1 - 2 * mu) ** meetings[close] * gap[close], rtol=1e-9, atol=1e-15
+    )
+    mid = (x[::2] + x[1::2]) / 2
+    np.testing.assert_allclose((new[::2] + new[1::2]) / 2, mid, atol=1e-15)
 
 
 def test_deffuant_single_pair_is_classic_update():
@@ -190,6 +202,19 @@ def test_voter_only_copies_existing_values():
     assert set(np.unique(x)) <= set(values)
 
 
+def test_voter_is_one_synchronous_copy_of_the_drawn_pairs():
+    """Every drawn person copies the old opinion of their drawn partner; the last draw wins."""
+    adj = build_network(np.zeros(300, dtype=np.int64), 6, 0.0, "random", np.random.default_rng(31))
+    indptr, indices, _ = neighbour_arrays(adj)
+    x = np.random.default_rng(32).uniform(-1, 1, 300)
+    i, j, valid = draw_pairs(300, indptr, indices, 700, np.random.default_rng(33))
+    expected = x.copy()
+    expected[i[valid]] = x[j[valid]]  # NumPy's fancy assignment: the last write wins
+    np.testing.assert_array_equal(
+        voter_step(x, indptr, indices, 700, np.random.default_rng(33)), expected
+    )
+
+
 def test_voter_isolated_people_keep_opinion():
     indptr = np.array([0, 0, 1, 2])
     indices = np.array([2, 1])
@@ -254,6 +279,7 @@ def test_none_rule_leaves_opinions_and_stream_untouched():
     assert PEER_RULES["none"].kernel is no_peer_step
     assert PEER_RULES["deffuant"].kernel is deffuant_step
     assert PEER_RULES["voter"].kernel is voter_step
+    assert PEER_RULES["hk"].kernel is hk_step
 
 
 # ---------------------------------------------------------------------------- network
