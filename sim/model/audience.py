@@ -16,7 +16,7 @@ Each step, in order:
    are pushed back (backlash). Susceptibility scales both.
 3. **Relaxation** toward each person's predisposition, and **state media** pull
    toward the host state's stance.
-4. **Peer influence** on the network with the chosen kernel (deffuant, voter, none).
+4. **Peer influence** on the network with the chosen rule (see ``PEER_RULES``).
 
 The uniform numbers for reception (one per person and durability group) and the peer
 pairs are drawn every step whether or not money flows, so a run and its no-spending

@@ -100,15 +100,16 @@ class PeerSpec(_Strict):
     )
     confidence: Annotated[float, Field(gt=0.0, le=2.0)] = Field(
         default=0.5,
-        description="Deffuant bound of confidence on the [-1, 1] scale "
-        "(twice the value on the usual [0, 1] scale).",
+        description="Bound of confidence of 'deffuant' and 'hk' on the [-1, 1] scale (twice "
+        "the value on the usual [0, 1] scale): people only heed opinions closer than this.",
     )
     convergence: Annotated[float, Field(gt=0.0, le=0.5)] = Field(
         default=0.2, description="Deffuant convergence parameter mu."
     )
     interactions_per_year: Annotated[float, Field(ge=0.0, le=10000.0)] = Field(
         default=12.0,
-        description="Peer encounters drawn per person per year (each involves two people).",
+        description="Peer updates per person per year: focal draws of 'deffuant' (each "
+        "involves two people) and 'voter', updates of 'hk'.",
     )
 
 
