@@ -41,7 +41,6 @@ from sim.decompose import (
     Decomposition,
     DecompositionError,
     decompose,
-    decomposition_seeds,
     planned_runs,
     write_decomposition,
     write_table,
@@ -54,6 +53,7 @@ from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.sweep.cli import add_sweep_parsers, cmd_sweep
 from sim.sweep.execute import ExecutorError, RunFailedError, make_executor
+from sim.sweep.seeds import replicate_seeds
 
 RESULTS_DIR = Path("results")
 
@@ -287,7 +287,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _planned_decomposition(scenario: Scenario, seed: int) -> tuple[list[int], int]:
     """The seeds and the number of runs of ``run --decompose`` (checked before the run)."""
-    seeds = decomposition_seeds(seed, DEFAULT_REPLICATES)
+    seeds = replicate_seeds(seed, DEFAULT_REPLICATES)
     try:
         return seeds, planned_runs(scenario, len(seeds))
     except DecompositionError as exc:
@@ -346,7 +346,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"decompose-{Path(args.scenario).stem}"
     check_replaceable(out, SUMMARY_FILE)  # before the runs, not after them
-    seeds = decomposition_seeds(seed, args.replicates)
+    seeds = replicate_seeds(seed, args.replicates)
     try:
         runs = planned_runs(scenario, len(seeds))
     except DecompositionError as exc:

@@ -34,9 +34,8 @@ from sim.output import MANIFEST, TABLES, write_run
 from sim.run import simulate
 from sim.scenario import Scenario, load_scenario
 from sim.sweep.execute import Executor, Job, make_executor, run_each
+from sim.sweep.seeds import replicate_seeds
 
-#: Seeds are kept inside the scenario format's range.
-_SEED_LIMIT = 2**63
 #: What needs every run, in error messages.
 _PURPOSE = "the comparison"
 
@@ -54,17 +53,6 @@ class Input:
     path: Path
     label: str
     is_result: bool
-
-
-def replicate_seeds(root: int, n: int) -> list[int]:
-    """The ``n`` seeds every scenario is run with: ``root``, ``root + 1``, ...
-
-    Raises:
-        ValueError: If ``n`` is below 1.
-    """
-    if n < 1:
-        raise ValueError(f"replicates must be at least 1, got {n}")
-    return [(root + i) % _SEED_LIMIT for i in range(n)]
 
 
 def classify(paths: Sequence[str | os.PathLike[str]]) -> list[Input]:

@@ -85,7 +85,6 @@ DEFAULT_METRICS = (
 #: Replicates unless told otherwise.
 DEFAULT_REPLICATES = 5
 #: Seeds are kept inside the scenario format's range.
-_SEED_LIMIT = 2**63
 #: What needs every run, in error messages.
 _PURPOSE = "the decomposition"
 
@@ -348,17 +347,6 @@ def shapley_values(
                 total += weights[k] * (value[without | {player}] - value[without])
         out[player] = total
     return out
-
-
-def decomposition_seeds(root: int, replicates: int) -> list[int]:
-    """The replicates' seeds: ``root``, ``root + 1``, ... (as comparisons use).
-
-    Raises:
-        DecompositionError: If ``replicates`` is below 1.
-    """
-    if replicates < 1:
-        raise DecompositionError(f"replicates must be at least 1, got {replicates}")
-    return [(root + i) % _SEED_LIMIT for i in range(replicates)]
 
 
 def measure(scenario: Scenario, seed: int, metrics: Sequence[str]) -> dict[str, float]:

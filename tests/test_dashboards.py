@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.compare import classify, replicate_seeds, run_comparison
+from sim.compare import classify, run_comparison
 from sim.dashboards import aggregate, compare_figures, figures, palette, text
 from sim.dashboards.compare_dashboard import comparison_figures, comparison_page, load_comparison
 from sim.dashboards.headline import headline
@@ -32,6 +32,7 @@ from sim.dashboards.sankey import flow_totals, sankey_figure
 from sim.output import write_run
 from sim.quantities import money_flows
 from sim.run import simulate
+from sim.sweep.seeds import replicate_seeds
 from tests.conftest import SCENARIOS, SMALL, make_scenario, require_browser
 
 #: Three shocks: two in the same month (one marker), one shutting the outlet down.

@@ -59,3 +59,24 @@ def run_seed(root_seed: int, point: int, replicate: int, *, common: bool = True)
 
 def _to_int(seq: np.random.SeedSequence) -> int:
     return int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+#: Seeds are kept inside the scenario format's range.
+SEED_LIMIT = 2**63
+
+
+def replicate_seeds(root: int, n: int) -> list[int]:
+    """The seeds of ``n`` replicates that every scenario or combination shares.
+
+    ``root``, ``root + 1``, ... (wrapping within the scenario format's range), so that
+    comparisons and decompositions run with common random numbers.
+
+    >>> replicate_seeds(7, 3)
+    [7, 8, 9]
+
+    Raises:
+        ValueError: If ``n`` is below 1.
+    """
+    if n < 1:
+        raise ValueError(f"replicates must be at least 1, got {n}")
+    return [(root + i) % SEED_LIMIT for i in range(n)]
