@@ -91,7 +91,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     problems = _apply_set(spec, base_doc)
     if not problems:
         problems = _check_base(base_doc, base_path)
-    if not problems and spec.parameters == "from_ranges":
+    if not problems and spec.from_ranges:
         spec, problems = _parameters_from_ranges(spec, base_doc, base_path)
     base_ok = not problems
     problems += _check_metrics(spec)
@@ -114,7 +114,7 @@ def _parameters_from_ranges(
     parameters = {
         path: ParameterSpec(range=(r.low, r.high), log=r.log) for path, r in ranges.items()
     }
-    return spec.model_copy(update={"parameters": parameters}), []
+    return spec.model_copy(update={"parameters": {**parameters, **spec.parameters}}), []
 
 
 def _apply_set(spec: SweepSpec, doc: dict[str, Any]) -> list[Problem]:

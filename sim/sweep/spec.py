@@ -185,19 +185,30 @@ class SweepSpec(_Strict):
         default_factory=dict,
         description="Fixed changes to the base, path -> value (as run --set PATH=VALUE).",
     )
-    parameters: dict[str, ParameterSpec] | Literal["from_ranges"] = Field(
+    parameters: dict[str, ParameterSpec] = Field(
+        default_factory=dict,
         description="Field path (as in --set, [*] for every item) -> what to vary; or "
-        "'from_ranges': every entry of the base scenario's ranges section, uniform (or "
-        "log-uniform) over its range."
+        "'from_ranges' (the same as from_ranges: true).",
+    )
+    from_ranges: bool = Field(
+        default=False,
+        description="Vary every entry of the base scenario's ranges section, uniform (or "
+        "log-uniform) over its range, besides any parameters given.",
     )
     design: DesignSpec = Field(description="The experimental design.")
 
-    @field_validator("parameters")
+    @model_validator(mode="before")
     @classmethod
-    def _some_parameters(cls, value: Any) -> Any:
-        if isinstance(value, dict) and not value:
-            raise ValueError("give at least one parameter (or 'from_ranges')")
-        return value
+    def _ranges_shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("parameters") == "from_ranges":
+            return {**data, "parameters": {}, "from_ranges": True}
+        return data
+
+    @model_validator(mode="after")
+    def _some_parameters(self) -> SweepSpec:
+        if not self.parameters and not self.from_ranges:
+            raise ValueError("give at least one parameter, or parameters: from_ranges")
+        return self
 
     replicates: int = Field(default=1, ge=1, le=100_000, description="Runs (seeds) per point.")
     seed: int = Field(
