@@ -85,11 +85,9 @@ class Report:
     def claimed_by_segment(self) -> np.ndarray:
         """Contacts claimed per segment, in the plan's proportions."""
         planned = self.planned
-        return (
-            self.planned_by_segment * (self.claimed / planned)
-            if planned
-            else 0.0 * (self.planned_by_segment)
-        )
+        if not planned:
+            return np.zeros_like(self.planned_by_segment)
+        return self.planned_by_segment * (self.claimed / planned)
 
 
 class Intermediary(MoneyHolder):
