@@ -47,6 +47,7 @@ class StepRates:
     """Per-step versions of the audience's yearly rates."""
 
     decay: np.ndarray
+    step_mean: np.ndarray
     effect: float
     relax: float
     pairs: int
@@ -115,7 +116,8 @@ class Audience:
         weeks = years * 365.25 / 7
         ex = spec.exposure
         self.rates = StepRates(
-            decay=0.5 ** (weeks / np.asarray(self.half_lives)),
+            decay=(decay := 0.5 ** (weeks / np.asarray(self.half_lives))),
+            step_mean=(1.0 - decay) / -np.log(decay),
             effect=per_step(ex.effect_per_year, years),
             relax=per_step(ex.predisposition_pull_per_year, years),
             pairs=round(n * spec.peer.interactions_per_year * years),
@@ -172,7 +174,9 @@ class Audience:
                 stock = self.stock[c, seg]  # a view: updated in place
                 stock += reached[seg] * dose[c, k]
         self.reached_share = self.segment_means(any_reached)
-        total = self.stock.sum(axis=0)
+        # The stock acts over the whole step while it decays: its mean over the step is
+        # the stock at the start times (1 - decay) / -ln(decay), per durability class.
+        total = r.step_mean @ self.stock
 
         # The same arithmetic as the textbook expressions in the comments, in the same
         # order (so bit-identical results), with fewer N-sized temporaries.

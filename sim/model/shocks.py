@@ -8,7 +8,7 @@ is the kind in plain words for the pages. :data:`SHOCK_KINDS` registers them; th
 scenario schema's ``shocks`` union and the dashboards' labels are built from it.
 
 To add a shock kind, subclass :class:`ShockBase` here with ``@register_shock``.
-A shock applies at the step whose period contains its date.
+A shock applies at the start of the step nearest to its date (:func:`shock_steps`).
 """
 
 from __future__ import annotations
@@ -302,8 +302,27 @@ def shock_union() -> object:
 
 
 def shock_steps(shocks: Sequence[ShockBase], dates: list[dt.date]) -> dict[int, list[ShockBase]]:
-    """Group shocks by the index of the step whose period contains their date."""
+    """Group shocks by the index of the step that starts nearest to their date.
+
+    A shock therefore takes effect at most half a step from its date, early or late, with
+    no systematic bias toward earlier (ties go to the earlier step). Shocks of one step
+    apply in date order.
+
+    >>> days = [dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
+    >>> sorted(shock_steps([_dated(dt.date(2025, 6, 27))], days))
+    [1]
+    >>> sorted(shock_steps([_dated(dt.date(2025, 6, 10))], days))
+    [0]
+    """
     due: dict[int, list[ShockBase]] = {}
     for shock in sorted(shocks, key=lambda s: s.date):
-        due.setdefault(bisect.bisect_right(dates, shock.date) - 1, []).append(shock)
+        n = max(bisect.bisect_right(dates, shock.date) - 1, 0)
+        if n + 1 < len(dates) and dates[n + 1] - shock.date < shock.date - dates[n]:
+            n += 1
+        due.setdefault(n, []).append(shock)
     return due
+
+
+def _dated(date: dt.date) -> ShockBase:
+    """A shock of no kind with a date (for the examples above)."""
+    return ShockBase.model_construct(id="x", date=date, label="")
