@@ -34,7 +34,11 @@ class RunResult:
     Attributes:
         scenario: The scenario that was run.
         seed: The root seed.
-        trajectories: One row per step (see ``TRAJECTORY_COLUMNS``).
+        trajectories: One row per step (see ``TRAJECTORY_COLUMNS``). Its cumulative
+            money columns (``disbursed_usd``...) are the model's reporters, floats in
+            USD for plotting and quick looks: they cannot hold every cent above about
+            USD 10^13. The writer sums them exactly from ``ledger``
+            (:func:`sim.output.money_by_step`).
         segments: One row per step and segment, actual and counterfactual.
         outlets: One row per step and outlet: status and reach.
         ledger: Every transfer: ``step``, ``date``, ``from``, ``to``, ``cents`` (exact
@@ -60,7 +64,7 @@ class RunResult:
     seconds: float = field(default=0.0)
 
     def money_usd(self) -> dict[str, object]:
-        """The money summary in USD, as written to the manifest."""
+        """The money summary in USD, as floats (the manifest writes the same keys exactly)."""
         m = self.money
         return {
             "budget_usd": self.budget_cents / 100,

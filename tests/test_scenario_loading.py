@@ -333,6 +333,7 @@ def test_huge_population_refused_without_allocating() -> None:
 def test_memory_check_uses_available_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = base_doc()
     doc["audience"]["population"] = 1_000_000
+    doc["audience"]["real_population"] = 10_000_000  # at least the simulated population
     doc["audience"]["network"]["mean_degree"] = 50
     monkeypatch.setattr(loader_module, "available_bytes", lambda: 2**30)
     with pytest.raises(ScenarioError) as info:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
 
 if TYPE_CHECKING:
     from sim.scenario.schema import TimeSpec
 
 DAYS_PER_YEAR = 365.25
+
+#: Earliest and latest dates a scenario may name: wide enough for any history or
+#: projection, narrow enough that every step date (and a year after the end) exists.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2200, 12, 31)
+
+#: A calendar date of a scenario, between :data:`MIN_DATE` and :data:`MAX_DATE`.
+Date = Annotated[dt.date, Field(ge=MIN_DATE, le=MAX_DATE)]
 
 
 def step_dates(time: TimeSpec) -> list[dt.date]:

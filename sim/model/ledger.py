@@ -195,10 +195,14 @@ def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:
 
     Args:
         total: Cents to split (>= 0).
-        weights: Non-negative weights, not all zero.
+        weights: Non-negative finite weights, not all zero.
 
     Returns:
         Whole cents per weight, summing exactly to ``total``.
+
+    Raises:
+        ValueError: If a weight is negative, infinite or NaN, or their sum is zero or
+            overflows (the shares would be meaningless, and the leftover cents unbounded).
 
     >>> split_cents(100, [1, 1, 1])
     [34, 33, 33]
@@ -210,7 +214,14 @@ def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:
     w = np.asarray(weights, dtype=float)
     if total == 0 or w.size == 0:
         return [0] * w.size
-    exact = total * (w / w.sum())
+    with np.errstate(over="ignore"):
+        w_sum = w.sum()
+    if not (np.isfinite(w).all() and (w >= 0).all() and np.isfinite(w_sum) and w_sum > 0):
+        raise ValueError(
+            f"split_cents needs finite non-negative weights with a positive finite sum; "
+            f"got {w.tolist()[:10]!r}"
+        )
+    exact = total * (w / w_sum)
     parts = np.floor(exact).astype(np.int64)
     left = int(total - parts.sum())
     order = np.argsort(-(exact - parts), kind="stable")

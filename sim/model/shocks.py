@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
 from pydantic import Field
 
+from sim.model.clock import Date
 from sim.model.fields import Id, Opinion, Reference, Share, Strict
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ class ShockBase(Strict):
     """What every shock has: an id, a date and an optional label."""
 
     id: Id
-    date: dt.date = Field(description="Date on which the shock applies.")
-    label: str = Field(default="", description="Short text shown in outputs.")
+    date: Date = Field(description="Date on which the shock applies.")
+    label: str = Field(default="", max_length=200, description="Short text shown in outputs.")
 
     #: The kind in plain words, for figures and keys.
     kind_text: ClassVar[str] = ""
@@ -71,7 +72,9 @@ class OutletShutdown(ShockBase):
     kind_text: ClassVar[str] = "outlet shut down"
     type: Literal["outlet_shutdown"]
     outlet: str = Field(description="Outlet id.")
-    detained: Annotated[int, Field(ge=0)] = Field(default=0, description="Staff detained.")
+    detained: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+        default=0, description="Staff detained."
+    )
 
     def apply(self, model: InfluenceModel) -> str:
         """Shut the outlet and count the detentions."""
@@ -110,7 +113,7 @@ class ActivityBan(ShockBase):
     kind_text: ClassVar[str] = "activities banned"
     type: Literal["activity_ban"]
     activities: list[str] = Field(min_length=1, description="Activity ids.")
-    until: dt.date = Field(description="Last day of the ban.")
+    until: Date = Field(description="Last day of the ban.")
 
     def apply(self, model: InfluenceModel) -> str:
         """Ban each activity type."""
@@ -215,7 +218,7 @@ class AuditDrive(ShockBase):
     type: Literal["audit_drive"]
     funder: str = Field(description="Funder id.")
     audit_probability: Share = Field(description="Yearly audit probability during the drive.")
-    until: dt.date | None = Field(default=None, description="Last day (omit: permanent).")
+    until: Date | None = Field(default=None, description="Last day (omit: permanent).")
 
     def apply(self, model: InfluenceModel) -> str:
         """Start the funder's audit drive."""
@@ -283,7 +286,9 @@ class StaffDetention(ShockBase):
     kind_text: ClassVar[str] = "staff detained"
     type: Literal["staff_detention"]
     target: str = Field(description="NGO or outlet id.")
-    detained: Annotated[int, Field(ge=0)] = Field(default=1, description="People detained.")
+    detained: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+        default=1, description="People detained."
+    )
 
     def apply(self, model: InfluenceModel) -> str:
         """Detain the grantee's staff."""

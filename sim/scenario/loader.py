@@ -6,6 +6,7 @@ nothing here writes files or allocates the population.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import typing
 from collections.abc import Sequence
@@ -18,39 +19,12 @@ from pydantic import BaseModel, ValidationError
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, format_path
 from sim.scenario.overrides import apply_override, deep_merge
 from sim.scenario.references import check_references
+from sim.scenario.safe_yaml import UnreadableFileError, file_problem, load_text, read_text
 from sim.scenario.schema import Scenario
 
 #: Bytes of memory one simulated person costs, per unit of mean degree and fixed.
 _BYTES_PER_PERSON_PER_DEGREE = 24
 _BYTES_PER_PERSON = 400
-
-
-class _SafeUniqueLoader(yaml.SafeLoader):
-    """The safe loader (no object construction from tags) refusing duplicate mapping keys.
-
-    Plain PyYAML keeps the last of two equal keys silently, so a value stated twice
-    would quietly lose one of them.
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # '<<' merge keys may legitimately be overridden
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:
-                continue  # unhashable: the base constructor reports it
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"duplicate key '{key}'",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> Problem:
@@ -74,16 +48,16 @@ def read_yaml(path: Path) -> dict[str, Any]:
         The document.
 
     Raises:
-        ScenarioError: If the file is missing, unreadable, not YAML or not a mapping.
+        ScenarioError: If the file is missing, not a regular file, larger than
+            :data:`~sim.scenario.safe_yaml.MAX_FILE_BYTES`, unreadable, not YAML (or
+            nested too deeply) or not a mapping.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), [Problem("", "file is not UTF-8 text")]) from None
+        text = read_text(path)
+    except UnreadableFileError as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot read file: {exc}")]) from None
     try:
-        doc = yaml.load(text, Loader=_SafeUniqueLoader)  # a SafeLoader: builds no objects
+        doc = load_text(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), [_yaml_problem(exc)]) from None
     if not isinstance(doc, dict):
@@ -105,13 +79,14 @@ def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
         The merged document, without an ``extends`` key.
 
     Raises:
-        ScenarioError: On a missing base, or a cycle of ``extends``.
+        ScenarioError: On a missing or unreadable base (named as this file's ``extends``
+            field: only regular files of at most 10 MiB are read), or a cycle of ``extends``.
     """
     # Messages name files as the user wrote them; cycles are detected on resolved paths.
+    doc = read_yaml(path)  # first: a name that cannot be resolved is reported as unreadable
     if path.resolve() in {p.resolve() for p in _chain}:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(str(_chain[0]), [Problem("extends", f"cycle of extends: {cycle}")])
-    doc = read_yaml(path)
     base_name = doc.pop("extends", None)
     if base_name is None:
         return doc
@@ -119,8 +94,10 @@ def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
         found = type(base_name).__name__
         raise ScenarioError(str(path), [Problem("extends", f"expected a file name, found {found}")])
     base_path = path.parent / base_name
-    if not base_path.is_file():
-        raise ScenarioError(str(path), [Problem("extends", f"no such file: {base_path}")])
+    problem = file_problem(base_path)
+    if problem is not None:
+        shown = base_path if len(str(base_path)) <= 200 else f"{str(base_path)[:200]}..."
+        raise ScenarioError(str(path), [Problem("extends", f"{problem}: {shown}")])
     return deep_merge(resolve_extends(base_path, (*_chain, path)), doc)
 
 
@@ -238,7 +215,24 @@ def _problem_from(err: dict[str, Any], doc: dict[str, Any]) -> Problem:
         if kind == "value_error":
             return Problem(path, msg)  # a check on a whole object: its type says nothing
         return Problem(path, f"{msg}; found a {type(found).__name__}")
-    return Problem(path, f"{msg}; found {found!r}")
+    return Problem(path, f"{msg}; found {shorten(found)}")
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    """The ``repr`` of a value found, cut to ``limit`` characters with its length stated.
+
+    >>> shorten("x" * 1000, 10)
+    "'xxxxxxxx... (1,000 characters)"
+    >>> shorten(1.5)
+    '1.5'
+    >>> shorten(dt.date(9999, 12, 31))
+    '9999-12-31'
+    """
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
+    if len(text) <= limit:
+        return text
+    size = f"{len(value):,} characters" if isinstance(value, str) else f"{len(text):,} characters"
+    return f"{text[: limit - 1]}... ({size})"
 
 
 def _fields_at(loc: list[Any], doc: dict[str, Any]) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from sim.scenario.errors import Problem, did_you_mean
+from sim.scenario.safe_yaml import load_text
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[([^\[\]]*)\]")
 
@@ -92,8 +93,9 @@ def apply_override(doc: dict[str, Any], assignment: str) -> list[Problem]:
     """Apply one ``path=value`` assignment to ``doc`` in place.
 
     The value is read as a YAML scalar or flow collection (``0.3``, ``true``,
-    ``2025-06-30``, ``[a, b]``). Missing mapping keys are created, so a field left
-    at its default can be set; the schema then checks the result.
+    ``2025-06-30``, ``[a, b]``), with the same safe loader and limits as files (an
+    impossible date stays text, for the schema to refuse). Missing mapping keys are
+    created, so a field left at its default can be set; the schema then checks the result.
 
     Args:
         doc: The raw scenario document.
@@ -111,10 +113,13 @@ def apply_override(doc: dict[str, Any], assignment: str) -> list[Problem]:
     except ValueError as exc:
         return [Problem(f"--set {path}", str(exc))]
     try:
-        value = yaml.safe_load(text) if text.strip() else ""
+        value = load_text(text) if text.strip() else ""
     except yaml.YAMLError as exc:
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return [Problem(f"--set {path}", f"value '{text.strip()}' is not valid YAML: {what}")]
+        shown = text.strip()
+        if len(shown) > 60:
+            shown = f"{shown[:60]}... ({len(shown):,} characters)"
+        return [Problem(f"--set {path}", f"value '{shown}' is not valid YAML: {what}")]
     problems: list[Problem] = []
     _assign(doc, tokens, value, path, problems)
     return problems

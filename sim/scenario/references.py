@@ -6,10 +6,12 @@ time line must make sense. Each problem names the field it is about.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from sim.model.fields import Reference
 from sim.model.kinds import ACTOR_KINDS, kinds_with_role, sections
+from sim.model.ledger import split_cents
 from sim.scenario.errors import Problem, did_you_mean
 from sim.scenario.overrides import read_path
 from sim.scenario.schema import Scenario
@@ -64,8 +66,9 @@ def check_references(s: Scenario) -> list[Problem]:
 
     Ids must be unique within each list; every id an entry or a shock names must exist
     in its namespace (each entry and shock kind says which ids it names, see
-    :class:`sim.model.fields.Reference`); shocks must fall inside the period; and
-    every intermediary must be paid by some funder.
+    :class:`sim.model.fields.Reference`); shocks must fall inside the period; every
+    intermediary must be paid by some funder; and the network must be buildable for
+    the population (:func:`check_network`).
 
     Args:
         s: A scenario that passed schema validation.
@@ -122,6 +125,8 @@ def check_references(s: Scenario) -> list[Problem]:
         if i.id not in funded
     ]
 
+    problems += check_network(s)
+    problems += check_budget_growth(s)
     problems += check_ranges(s)
     for sh in s.shocks:
         at = f"shocks[{sh.id}]"
@@ -131,6 +136,100 @@ def check_references(s: Scenario) -> list[Problem]:
             )
         problems += _check(at, sh.references(), spaces)
         problems += [Problem(f"{at}.{field}", message) for field, message in sh.problems()]
+    return problems
+
+
+def check_network(s: Scenario) -> list[Problem]:
+    """The audience must be buildable: people in every segment, and a network that fits.
+
+    Every segment needs at least one simulated person (the population is split by
+    shares as :class:`~sim.model.audience.Audience` splits it). Everyone needs fewer
+    contacts than there are other people, and the small-world ring lattice needs at
+    least one neighbour on each side and fewer than everyone
+    (:func:`~sim.model.network.build_network`).
+    """
+    n, k = s.audience.population, s.audience.network.mean_degree
+    sizes = split_cents(n, [g.share for g in s.audience.segments])  # as the audience does
+    empty = [
+        Problem(
+            f"audience.segments[{g.id}].share",
+            f"gives none of the {n:,} simulated people (audience.population) to this "
+            f"segment; each segment needs at least one: raise its share or the population; "
+            f"found {g.share:g}",
+        )
+        for g, size in zip(s.audience.segments, sizes, strict=True)
+        if size < 1
+    ]
+    if empty:
+        return empty
+    path = "audience.network.mean_degree"
+    if not k < n:
+        return [
+            Problem(
+                path,
+                f"must be less than the population (audience.population = {n:,}); found {k:g}",
+            )
+        ]
+    if s.audience.network.generator == "small_world":
+        lattice = 2 * (round(k) // 2)
+        if lattice < 2:
+            return [
+                Problem(
+                    path,
+                    "the 'small_world' generator needs round(mean_degree) >= 2 (one neighbour "
+                    f"on each side of the ring); found {k:g}",
+                )
+            ]
+        if lattice >= n:
+            return [
+                Problem(
+                    path,
+                    "the 'small_world' generator needs 2 * (round(mean_degree) // 2) less than "
+                    f"the population (audience.population = {n:,}); found {k:g}",
+                )
+            ]
+    return []
+
+
+#: Largest budget a funder may reach once shocks have multiplied it, in USD: its cents
+#: (10^18) stay well inside the 64-bit integers the model's budget schedules use.
+MAX_GROWN_BUDGET_USD = 1e16
+#: Fields of shocks that multiply a funder's remaining budget.
+_BUDGET_FACTORS = ("factor", "budget_factor")
+
+
+def check_budget_growth(s: Scenario) -> list[Problem]:
+    """Shocks that multiply a budget must not grow it past :data:`MAX_GROWN_BUDGET_USD`.
+
+    Each ``budget_change`` or ``funder_restructure`` multiplies the rest of a funder's
+    budget; factors above 1 compound. The first shock (by date) that takes the budget
+    past the limit is named.
+    """
+    problems = []
+    budgets = {
+        f.id: f.budget.total_usd
+        if f.budget.total_usd is not None
+        else sum((f.budget.yearly_usd or {}).values())
+        for f in s.funders
+    }
+    grown = dict(budgets)
+    for sh in sorted(s.shocks, key=lambda sh: sh.date):
+        funder = getattr(sh, "funder", None)
+        for field in _BUDGET_FACTORS:
+            factor = getattr(sh, field, None)
+            if funder not in grown or factor is None or factor <= 1:
+                continue
+            grown[funder] *= factor
+            if grown[funder] > MAX_GROWN_BUDGET_USD:
+                problems.append(
+                    Problem(
+                        f"shocks[{sh.id}].{field}",
+                        f"with the shocks before it, grows the budget of funder '{funder}' "
+                        f"(USD {budgets[funder]:,.0f}) past USD {MAX_GROWN_BUDGET_USD:,.0f}, "
+                        f"more than the model can count in cents; found {factor:g}",
+                    )
+                )
+                grown[funder] = -math.inf  # one problem per funder
     return problems
 
 

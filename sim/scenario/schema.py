@@ -21,6 +21,7 @@ from sim.model.actors.host_state import HostStateSpec
 from sim.model.actors.intermediary import GranteeChoice, IntermediarySpec
 from sim.model.actors.ngo import ActivitySpec, NgoSpec, Sector
 from sim.model.actors.outlet import OutletSpec
+from sim.model.clock import Date
 from sim.model.dynamics import PEER_RULES
 from sim.model.fields import Id, Opinion, Share, Strict
 from sim.model.kinds import sections
@@ -38,8 +39,8 @@ _Strict = Strict
 class TimeSpec(_Strict):
     """Simulated period and step length."""
 
-    start: dt.date = Field(description="First simulated date (the first step starts here).")
-    end: dt.date = Field(description="Last simulated date (steps run while their date <= end).")
+    start: Date = Field(description="First simulated date (the first step starts here).")
+    end: Date = Field(description="Last simulated date (steps run while their date <= end).")
     step: Literal["week", "month"] = Field(
         default="month", description="Length of one step: 'week' (7 days) or 'month'."
     )
@@ -57,7 +58,7 @@ class SegmentSpec(_Strict):
     """An audience segment."""
 
     id: Id
-    name: str = Field(default="", description="Display name.")
+    name: str = Field(default="", max_length=200, description="Display name.")
     share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         description="Share of the population (segment shares must sum to 1)."
     )
@@ -79,7 +80,9 @@ class NetworkSpec(_Strict):
         description="; ".join(f"'{g.name}': {g.description}" for g in GENERATORS.values()) + ".",
     )
     mean_degree: Annotated[float, Field(gt=0.0, le=200.0)] = Field(
-        default=10.0, description="Mean number of contacts per person."
+        default=10.0,
+        description="Mean number of contacts per person: less than the population; for "
+        "'small_world', round(mean_degree) >= 2 and 2 * (round(mean_degree) // 2) < population.",
     )
     homophily: Share = Field(
         default=0.7,
@@ -151,7 +154,7 @@ class AudienceSpec(_Strict):
         default=10_000, description="Number of simulated people."
     )
     real_population: Annotated[int, Field(ge=1, le=10_000_000_000)] = Field(
-        description="Number of real people the simulation stands for."
+        description="Number of real people the simulation stands for (at least population)."
     )
     favourable_threshold: Opinion = Field(
         default=0.2, description="Opinion above which a person counts as favourable."
@@ -162,6 +165,17 @@ class AudienceSpec(_Strict):
     exposure: ExposureSpec = Field(
         default_factory=ExposureSpec, description="How funded messages move opinions."
     )
+
+    @field_validator("real_population")
+    @classmethod
+    def _covers_simulated(cls, real: int, info: ValidationInfo) -> int:
+        simulated = info.data.get("population")
+        if simulated is not None and real < simulated:
+            raise ValueError(
+                f"must be at least the simulated population (audience.population = "
+                f"{simulated:,}): each simulated person stands for one or more real people"
+            )
+        return real
 
     @field_validator("segments")
     @classmethod
@@ -182,6 +196,7 @@ class RangeSpec(_Strict):
     )
     source: str = Field(
         default="ASSUMED",
+        max_length=5000,
         description="Where the range comes from: a citation, or ASSUMED for a modelling choice.",
     )
 
@@ -202,9 +217,12 @@ class _ScenarioHead(_Strict):
     """A complete, validated scenario."""
 
     name: str = Field(min_length=1, max_length=200, description="Scenario name.")
-    description: str = Field(min_length=1, description="What this scenario represents.")
+    description: str = Field(
+        min_length=1, max_length=5000, description="What this scenario represents."
+    )
     extends: str | None = Field(
         default=None,
+        max_length=4096,
         description="Path (relative to this file) of a base scenario to deep-merge under "
         "this one. Resolved at load time.",
     )

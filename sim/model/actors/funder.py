@@ -25,10 +25,13 @@ class BudgetSpec(Strict):
         default=None,
         description="Total budget over the simulated period, in USD. Give this or yearly_usd.",
     )
-    yearly_profile: dict[int, Annotated[float, Field(ge=0.0)]] | None = Field(
+    yearly_profile: (
+        dict[int, Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]] | None
+    ) = Field(
         default=None,
         description="Relative weight of each calendar year when spreading total_usd "
-        "(years not listed get weight 0; omit for an even spread over the period).",
+        "(years not listed get weight 0; omit for an even spread over the period); "
+        "weights are at most 1e6.",
     )
     yearly_usd: dict[int, Usd] | None = Field(
         default=None, description="Explicit amount per calendar year, in USD."
@@ -49,12 +52,12 @@ class FunderSpec(Strict):
     """The principal: pays intermediaries, audits them, and believes their reports."""
 
     id: Id
-    name: str = Field(default="", description="Display name.")
+    name: str = Field(default="", max_length=200, description="Display name.")
     budget: BudgetSpec = Field(description="Money the funder disburses over the period.")
-    allocation: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
+    allocation: dict[str, Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)]] = Field(
         min_length=1,
         description="Intermediary id -> relative share of each step's disbursement "
-        "(before beliefs re-weight it).",
+        "(before beliefs re-weight it); weights are at most 1e6.",
     )
     audit_probability: Share = Field(
         default=0.05,

@@ -30,7 +30,7 @@ class IntermediarySpec(Strict):
     """A 'curator' or compatriot-organisation leader passing money on to grantees."""
 
     id: Id
-    name: str = Field(default="", description="Display name.")
+    name: str = Field(default="", max_length=200, description="Display name.")
     integrity: Share = Field(default=0.5, description=INTEGRITY_TEXT)
     grantee_choice: GranteeChoice = Field(
         default=GranteeChoice.loyalty,

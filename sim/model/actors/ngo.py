@@ -34,8 +34,10 @@ class ActivitySpec(Strict):
     """One kind of activity in the catalogue NGOs draw from."""
 
     id: Id
-    name: str = Field(default="", description="Display name.")
-    cost_usd: Annotated[float, Field(gt=0.0, le=1e10)] = Field(description="Cost of one event.")
+    name: str = Field(default="", max_length=200, description="Display name.")
+    cost_usd: Annotated[float, Field(ge=0.01, le=1e10)] = Field(
+        description="Cost of one event, in USD (at least one cent)."
+    )
     reach: dict[str, Annotated[float, Field(ge=0.0, le=1e9)]] = Field(
         description="Segment id -> real people reached by one event."
     )
@@ -61,7 +63,7 @@ class NgoSpec(Strict):
     """A local NGO or compatriot organisation receiving grants."""
 
     id: Id
-    name: str = Field(default="", description="Display name.")
+    name: str = Field(default="", max_length=200, description="Display name.")
     sector: Sector = Field(default=Sector.other, description="Field of work.")
     genuine: bool = Field(
         default=True,
@@ -71,8 +73,9 @@ class NgoSpec(Strict):
     integrity: Share = Field(default=1.0, description=INTEGRITY_TEXT)
     loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
     capability: Share = Field(default=0.5, description="Ability to deliver real work.")
-    activities: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
-        min_length=1, description="Activity id -> relative share of spending."
+    activities: dict[str, Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)]] = Field(
+        min_length=1,
+        description="Activity id -> relative share of spending (weights are at most 1e6).",
     )
 
     def references(self) -> list[Reference]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from sim.model.actors.holder import INTEGRITY_TEXT, Grantee
+from sim.model.clock import Date
 from sim.model.fields import Id, Reference, Share, Strict, Usd
 from sim.model.kinds import ActorKind, Section, register_actor
 
@@ -19,9 +19,11 @@ class OutletSpec(Strict):
     """A media outlet funded (partly) by the funder."""
 
     id: Id
-    name: str = Field(default="", description="Display name.")
+    name: str = Field(default="", max_length=200, description="Display name.")
     language: str = Field(
-        default="russian", description="Broadcast language (matched to segment languages)."
+        default="russian",
+        max_length=64,
+        description="Broadcast language (matched to segment languages).",
     )
     reach: dict[str, Share] = Field(
         description="Segment id -> share of the segment reached per month at full capacity "
@@ -44,7 +46,7 @@ class OutletSpec(Strict):
     integrity: Share = Field(default=1.0, description=INTEGRITY_TEXT)
     loyalty: Share = Field(default=0.5, description="Loyalty/kickbacks to the intermediary.")
     capability: Share = Field(default=0.5, description="Ability to deliver real work.")
-    start: dt.date | None = Field(default=None, description="Date the outlet enters.")
+    start: Date | None = Field(default=None, description="Date the outlet enters.")
 
     def references(self) -> list[Reference]:
         """The segments it reaches."""
