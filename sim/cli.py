@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.atomic import OccupiedError, check_replaceable
+from sim.atomic import OccupiedError, claim_output
 from sim.compare import classify, default_out, run_comparison
 from sim.dashboards.decomposition import (
     factor_labels,
@@ -45,9 +45,10 @@ from sim.decompose import (
     write_decomposition,
     write_table,
 )
+from sim.locks import LockedError
 from sim.model.clock import step_dates
 from sim.model.ledger import BooksUnbalancedError
-from sim.output import MANIFEST, write_run
+from sim.output import MANIFEST, NonFiniteOutputError, write_run
 from sim.quantities import money_shares
 from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
@@ -232,6 +233,19 @@ def _describe(s: Scenario) -> str:
     )
 
 
+#: Output folders this command holds (locked, see sim.locks); main() lets go at the end.
+_HELD = contextlib.ExitStack()
+
+
+def _claim(out: Path, marker: str) -> None:
+    """Lock ``out`` for this command and check it may be replaced, before any run.
+
+    A second command writing the same folder is refused at once (exit 2, naming the
+    holder); the lock is kept until :func:`main` returns.
+    """
+    _HELD.enter_context(claim_output(out, marker))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its results folder."""
     if args.images:
@@ -239,7 +253,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"{Path(args.scenario).stem}-seed{seed}"
-    check_replaceable(out, MANIFEST)  # before the run, not after it
+    _claim(out, MANIFEST)  # before the run, not after it
     planned = _planned_decomposition(scenario, seed) if args.decompose else None
     steps = 2 * len(step_dates(scenario.time))
     with tqdm(
@@ -345,7 +359,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"decompose-{Path(args.scenario).stem}"
-    check_replaceable(out, SUMMARY_FILE)  # before the runs, not after them
+    _claim(out, SUMMARY_FILE)  # before the runs, not after them
     seeds = replicate_seeds(seed, args.replicates)
     try:
         runs = planned_runs(scenario, len(seeds))
@@ -394,7 +408,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         require_browser()
     inputs = classify(args.inputs)
     out = Path(args.out) if args.out else default_out(inputs, RESULTS_DIR)
-    check_replaceable(out, COMPARISON_FILE)
+    _claim(out, COMPARISON_FILE)  # checked before any run
     runs = sum(1 if i.is_result else args.replicates for i in inputs)
     try:
         with contextlib.ExitStack() as stack:
@@ -482,7 +496,7 @@ def cmd_classroom(args: argparse.Namespace) -> int:
     from sim.classroom.build import PAGE_NAME
 
     out = Path(args.out) if args.out else RESULTS_DIR / "classroom"
-    check_replaceable(out, PAGE_NAME)
+    _claim(out, PAGE_NAME)  # checked before any run
     pack = build_classroom(out)
     print(f"classroom pack: {pack.points} precomputed runs in {pack.seconds:.0f} s")
     print(f"folder: {_shown(pack.folder)}")
@@ -517,12 +531,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         UsageError,
         BrowserNotFoundError,
         OccupiedError,
+        LockedError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BooksUnbalancedError as exc:
         print(f"error: the books do not balance, results not written: {exc}", file=sys.stderr)
         return 1
+    except NonFiniteOutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; no results written", file=sys.stderr)
         return 130
+    finally:
+        _HELD.close()

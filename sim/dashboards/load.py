@@ -17,7 +17,7 @@ from typing import Any, cast
 import pandas as pd
 
 from sim.decompose import DECOMPOSITION_FILE, TABLE_COLUMNS
-from sim.money import text_to_cents
+from sim.money import manifest_money_cents, text_to_cents
 from sim.output import MANIFEST, TABLES, read_run
 
 #: The file that marks a comparison folder.
@@ -67,8 +67,16 @@ class RunData:
 
     @property
     def money(self) -> dict[str, Any]:
-        """The money summary in USD."""
+        """The money summary in USD, as floats (for shares and display)."""
         return self.manifest["money"]
+
+    @property
+    def money_cents(self) -> dict[str, Any]:
+        """The money summary in exact integer cents, read again from the manifest's text.
+
+        Floats lose cents above about USD 10^13; the manifest's text does not.
+        """
+        return manifest_money_cents((self.folder / MANIFEST).read_text(encoding="utf-8"))
 
     @property
     def real_population(self) -> int:

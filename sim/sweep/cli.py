@@ -3,7 +3,9 @@
 ``sim/cli.py`` adds it with :func:`add_sweep_parsers` and dispatches to
 :func:`cmd_sweep`, which handles its own errors and returns the exit status:
 0 every run stored without error, 1 some runs failed or were lost, 2 bad input
-(sweep file, options, results folder), 130 interrupted.
+(sweep file, options, results folder, or a folder another process is writing),
+130 interrupted (Ctrl-C: the workers are stopped, every stored run is kept, and the
+``--resume`` command is printed).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from sim.locks import LockedError
 from sim.scenario.errors import ScenarioError
 from sim.sweep.analysis import sensitivity
 from sim.sweep.execute import ExecutorError, make_executor
@@ -82,24 +85,44 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return _error(exc.render())
     out = Path(args.out) if args.out else RESULTS_DIR / f"sweep-{Path(args.sweep).stem}"
+    limit = sweep.spec.run_time_limit_s
     try:
-        with make_executor(workers, args.scheduler) as executor:
+        with make_executor(workers, args.scheduler, time_limit=limit) as executor:
             plan = prepare_sweep(sweep, out, resume=args.resume)
-            print(_describe(plan, executor.description))
-            with _bar(plan) as bar:
-                report = execute_sweep(plan, executor, progress=bar.update)
-    except (ExecutorError, SweepStoreError) as exc:
+            with plan:  # holds the folder's lock (execute_sweep lets it go at its end)
+                print(_describe(plan, executor.description))
+                with _bar(plan) as bar:
+                    report = execute_sweep(plan, executor, progress=bar.update)
+    except (ExecutorError, SweepStoreError, LockedError) as exc:
         return _error(str(exc))
-    except SweepInterrupted as exc:
-        r = exc.report
-        resume = shlex.join([*_command(), "sweep", args.sweep, "--out", str(out), "--resume"])
-        print(
-            f"interrupted: {r.stored:,} of {r.total:,} runs are stored in {out}; "
-            f"continue with:\n  {resume}",
-            file=sys.stderr,
-        )
+    except KeyboardInterrupt as exc:  # SweepInterrupted, or Ctrl-C before the runs started
+        stored = exc.report.stored if isinstance(exc, SweepInterrupted) else _stored(out)
+        again = [*_command(), "sweep", args.sweep, "--out", str(out), "--resume"]
+        if args.workers is not None:
+            again += ["--workers", str(args.workers)]
+        if args.scheduler:
+            again += ["--scheduler", args.scheduler]
+        resume = shlex.join(again)
+        if stored is None:
+            print("interrupted before the sweep started; nothing was stored", file=sys.stderr)
+        else:
+            print(
+                f"interrupted: {stored:,} of {sweep.runs:,} runs are stored in {out}; "
+                f"continue with:\n  {resume}",
+                file=sys.stderr,
+            )
         return 130
     return _finish(plan, report)
+
+
+def _stored(out: Path) -> int | None:
+    """Runs stored in ``out``, or None if it holds no sweep."""
+    if not SweepStore.is_sweep(out):
+        return None
+    try:
+        return len(SweepStore(out).completed_run_ids())
+    except (OSError, ValueError):
+        return None
 
 
 def _error(message: str) -> int:

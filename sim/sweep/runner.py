@@ -8,25 +8,35 @@ Resuming (``resume=True``) reopens the folder, checks that the sweep file and th
 base scenario are the ones it was started with, and runs only the runs not stored
 yet: a finished run is never repeated and, since a run is stored atomically the
 moment it finishes, never lost.
+
+One process at a time writes a sweep folder: :func:`prepare_sweep` takes the folder's
+lock (:mod:`sim.locks`) and :func:`execute_sweep` lets it go at the end, so a second
+``--resume`` on the same folder is refused with the holder's pid, host and start time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from sim.locks import FolderLock, acquire
 from sim.sweep.designs import Design, build_design
 from sim.sweep.distributions import column_kind, column_value
-from sim.sweep.execute import Executor, LostRun, make_executor
+from sim.sweep.execute import Executor, LostRun, TimedOut, make_executor
 from sim.sweep.load import Sweep, assignment
 from sim.sweep.manifest import design_table, manifest_for, now_utc
+from sim.sweep.metrics import is_reference, resolve_metric
 from sim.sweep.seeds import run_seed
 from sim.sweep.store import (
     SweepStore,
@@ -34,7 +44,7 @@ from sim.sweep.store import (
     to_json_value,
     trajectories_schema,
 )
-from sim.sweep.tasks import RunOutcome, RunTask
+from sim.sweep.tasks import RunOutcome, RunTask, describe
 
 #: Merge single-run files into a batch after this many (keeps the file count low).
 COMPACT_EVERY = 500
@@ -61,12 +71,27 @@ class SweepPlan:
         store: Its results folder.
         design: Its points.
         done: Runs already stored.
+        lock: The folder's lock, held until :meth:`release` (which
+            :func:`execute_sweep` calls at its end).
     """
 
     sweep: Sweep
     store: SweepStore
     design: Design
     done: set[int]
+    lock: FolderLock | None = None
+
+    def release(self) -> None:
+        """Let go of the folder's lock (another process may then write it)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def __enter__(self) -> SweepPlan:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
 
     @property
     def total(self) -> int:
@@ -160,27 +185,68 @@ def prepare_sweep(
     Raises:
         SweepStoreError: If ``out_dir`` is not empty and ``resume`` is False, or if
             it holds a different sweep.
+        LockedError: If another process is writing ``out_dir``.
     """
     out = Path(out_dir)
     design = build_design(sweep.spec)
     table = design_table(sweep, design)
-    if resume and SweepStore.is_sweep(out):
-        store = SweepStore(out)
-        _check_same(store, sweep, table)
-        store.remove_temporary()
-        return SweepPlan(sweep, store, design, store.completed_run_ids())
-    if out.exists() and any(out.iterdir()):
-        what = "a sweep" if SweepStore.is_sweep(out) else "files"
-        hint = "; pass --resume to continue it" if SweepStore.is_sweep(out) else ""
-        raise SweepStoreError(f"{out} already holds {what}{hint}, or choose another --out")
-    return SweepPlan(sweep, SweepStore.create(out, manifest_for(sweep), table), design, set())
+    lock = acquire(out)
+    try:
+        if resume and SweepStore.is_sweep(out):
+            store = SweepStore(out)
+            _check_same(store, sweep, table)
+            store.remove_temporary()
+            return SweepPlan(sweep, store, design, store.completed_run_ids(), lock)
+        if out.exists() and any(out.iterdir()):
+            what = "a sweep" if SweepStore.is_sweep(out) else "files"
+            hint = "; pass --resume to continue it" if SweepStore.is_sweep(out) else ""
+            raise SweepStoreError(f"{out} already holds {what}{hint}, or choose another --out")
+        store = SweepStore.create(out, _manifest(sweep), table)
+        return SweepPlan(sweep, store, design, set(), lock)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _manifest(sweep: Sweep) -> dict[str, Any]:
+    """The new folder's manifest, even if a ``module:function`` metric cannot be imported.
+
+    Such a metric (it may exist on the workers only) is described as not importable
+    here; a run that cannot import it either is stored as failed with the import error.
+    """
+    failing: dict[str, str] = {}
+    for name in sweep.spec.metrics:
+        if is_reference(name):
+            try:
+                resolve_metric(name)
+            except ImportError as exc:
+                failing[name] = describe(exc)
+    if not failing:
+        return manifest_for(sweep)
+    spec = sweep.spec
+    importable = [m for m in spec.metrics if m not in failing]
+    reduced = replace(sweep, spec=spec.model_copy(update={"metrics": importable}))
+    manifest = manifest_for(reduced)
+    manifest["columns"]["metrics"] = list(spec.metrics)
+    manifest["spec"] = spec.model_dump(mode="json")
+    descriptions = manifest["metric_descriptions"]
+    manifest["metric_descriptions"] = {
+        m: descriptions.get(m) or f"{m} (not importable where the sweep started: {failing[m]})"
+        for m in spec.metrics
+    }
+    return manifest
+
+
+#: Spec fields that may change between sessions (they do not change any stored run).
+_MAY_CHANGE = ("run_time_limit_s",)
 
 
 def _check_same(store: SweepStore, sweep: Sweep, table: pa.Table) -> None:
     stored = store.manifest
-    fresh = to_json_value(sweep.spec.model_dump(mode="json"))
-    if stored.get("spec") != fresh:
-        keys = sorted(k for k in fresh if stored.get("spec", {}).get(k) != fresh[k])
+    spec = {k: v for k, v in stored.get("spec", {}).items() if k not in _MAY_CHANGE}
+    fresh = to_json_value(sweep.spec.model_dump(mode="json", exclude=set(_MAY_CHANGE)))
+    if spec != fresh:
+        keys = sorted(k for k in fresh if spec.get(k) != fresh[k])
         raise SweepStoreError(
             f"{store.root} holds a different sweep: {', '.join(keys)} differ from "
             f"{sweep.path}; use another --out for a new sweep"
@@ -212,6 +278,10 @@ def execute_sweep(
         progress: Called with 1 after each stored run.
         compact_every: Merge single-run files after this many.
 
+    A run that exceeds the sweep's ``run_time_limit_s`` is stopped by the executor and
+    stored as failed. The folder's lock (taken by :func:`prepare_sweep`) is released
+    at the end, however the session ends.
+
     Returns:
         The session's report.
 
@@ -221,8 +291,15 @@ def execute_sweep(
     store, spec = plan.store, plan.sweep.spec
     report = SweepReport(store.root, executor.description, plan.total, len(plan.done))
     started, started_utc = time.perf_counter(), now_utc()
+    limit = spec.run_time_limit_s
     try:
-        for outcome in executor.run(plan.tasks()):
+        outcomes = (
+            executor.run(plan.tasks(), time_limit=limit) if limit else executor.run(plan.tasks())
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, TimedOut):
+                nan = dict.fromkeys(spec.metrics, math.nan)
+                outcome = RunOutcome(outcome.run_id, nan, outcome.reason, outcome.seconds)
             if isinstance(outcome, LostRun):
                 report.lost.append(outcome)
                 continue
@@ -240,9 +317,15 @@ def execute_sweep(
     except KeyboardInterrupt:
         report.interrupted = True
     finally:
-        report.seconds = time.perf_counter() - started
-        store.compact()
-        store.update_manifest(lambda m: m["sessions"].append(_session(report, started_utc)))
+        # Finish the books even if Ctrl-C is pressed again meanwhile (a few seconds at
+        # most); every file is written atomically, so even a kill here loses nothing.
+        with _no_interrupts():
+            report.seconds = time.perf_counter() - started
+            try:
+                store.compact()
+                store.update_manifest(lambda m: m["sessions"].append(_session(report, started_utc)))
+            finally:
+                plan.release()
     if report.interrupted:
         raise SweepInterrupted(report)
     return report
@@ -270,9 +353,25 @@ def run_sweep(
     Returns:
         The session's report.
     """
-    with make_executor(workers, scheduler) as executor:
-        plan = prepare_sweep(sweep, out_dir, resume=resume)
+    limit = sweep.spec.run_time_limit_s
+    with (
+        make_executor(workers, scheduler, time_limit=limit) as executor,
+        prepare_sweep(sweep, out_dir, resume=resume) as plan,
+    ):
         return execute_sweep(plan, executor, progress)
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Ignore SIGINT for the block (in the main thread; elsewhere signals do not arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _row(plan: SweepPlan, outcome: RunOutcome, point: int, replicate: int) -> dict[str, Any]:

@@ -230,3 +230,10 @@ class SweepSpec(_Strict):
     keep_trajectories: bool = Field(
         default=False, description="Also store every run's trajectories table."
     )
+    run_time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds one run may take; a run still going then is stopped and stored "
+        "as failed, and the sweep goes on. None (the default): no limit.",
+    )

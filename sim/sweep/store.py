@@ -8,7 +8,7 @@ Layout of a sweep folder::
                             and the unit-cube coordinates the design sampled
     summary/*.parquet       one row per finished run: run_id, point_id, replicate, seed,
                             parameter values, metrics, status, error, duration_s
-    trajectories/*.parquet  (when kept) one row per run and step
+    trajectories/*.parquet  (only when kept) one row per run and step
 
 Each finished run is written to a hidden temporary file and renamed into place
 (``os.replace``, atomic), so a file is either complete or absent whatever happens
@@ -147,7 +147,8 @@ class SweepStore:
             raise SweepStoreError(f"{root} exists and is not empty")
         with atomic_directory(root, MANIFEST) as tmp:
             (tmp / SUMMARY).mkdir()
-            (tmp / TRAJECTORIES).mkdir()
+            if manifest.get("spec", {}).get("keep_trajectories"):
+                (tmp / TRAJECTORIES).mkdir()
             pq.write_table(design, tmp / DESIGN)
             (tmp / MANIFEST).write_text(_dumps(manifest), encoding="utf-8")
         return cls(root)
@@ -194,6 +195,8 @@ class SweepStore:
         """Delete temporary files left by an interrupted session; return how many."""
         gone = 0
         for folder in (self.root, self.root / SUMMARY, self.root / TRAJECTORIES):
+            if not folder.is_dir():
+                continue
             for path in folder.glob(".*.partial"):
                 path.unlink(missing_ok=True)
                 gone += 1
@@ -212,6 +215,7 @@ class SweepStore:
         """
         name = f"run-{row['run_id']:09d}.parquet"
         if trajectories is not None:
+            (self.root / TRAJECTORIES).mkdir(exist_ok=True)
             atomic_file(self.root / TRAJECTORIES / name, lambda p: pq.write_table(trajectories, p))
         table = pa.Table.from_pylist([row], schema=self.schema)
         atomic_file(self.root / SUMMARY / name, lambda p: pq.write_table(table, p))
@@ -225,6 +229,8 @@ class SweepStore:
 
     @staticmethod
     def _compact(folder: Path, schema: pa.Schema, *, in_memory: bool) -> None:
+        if not folder.is_dir():  # trajectories not kept
+            return
         singles = sorted(p for p in folder.iterdir() if _RUN_FILE.match(p.name))
         if len(singles) < 2:
             return
@@ -290,6 +296,9 @@ class SweepStore:
         """
         if columns is not None:
             columns = ["run_id", "step", *(c for c in columns if c not in ("run_id", "step"))]
+        if not (self.root / TRAJECTORIES).is_dir():  # not kept
+            empty = trajectories_schema().empty_table().to_pandas()
+            return empty if columns is None else empty[columns]
         wanted = self.completed_run_ids() if run_ids is None else set(run_ids)
         dataset = pads.dataset(
             self.root / TRAJECTORIES, format="parquet", schema=trajectories_schema()
