@@ -15,7 +15,7 @@ from tests.test_dashboard_browser import assert_clean, browser, visit  # noqa: F
 
 SLIDERS = ("keep", "show", "media")
 SENTENCE = re.compile(
-    r"^Of every \$100 sent, \$(\d+) reached a substantive activity; favourability moved by "
+    r"^Of every \$100 sent, \$(\d+) reached real work; favourability moved by "
     r"(.+?) points?; the funder was told (.+?) points?\.$"
 )
 
@@ -74,7 +74,7 @@ def expected_sentence(point: dict) -> str:
         return ("+" if x > 0 else "\u2212") + text + " points"
 
     return (
-        f"Of every $100 sent, ${real} reached a substantive activity; favourability moved "
+        f"Of every $100 sent, ${real} reached real work; favourability moved "
         f"by {pts(point['attributable'][-1])}; the funder was told {pts(point['reported'][-1])}."
     )
 
@@ -142,3 +142,148 @@ def test_guided_steps_set_the_expected_sliders(page):
         "button[data-step]", "bs => bs.map(b => b.getAttribute('aria-pressed'))"
     )
     assert pressed == ["false"] * len(STORY)
+
+
+# -- layout on a projector -------------------------------------------------------------
+
+#: Text whose boxes must neither overlap nor be cut: chart titles, axis titles, legend
+#: entries, Sankey node labels, slider labels, the values under them and the cards.
+TEXT = (
+    ".gtitle, .g-xtitle, .g-ytitle, .legendtext, .sankey-node .node-label, "
+    ".slider label, .slider output, .card .value"
+)
+#: Each text element's box, with the box of what must contain it (its figure, or its
+#: slider or card), in page coordinates.
+BOXES = """() => {
+  const page = r => ({x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height});
+  return Array.from(document.querySelectorAll(SELECTOR)).map(e => {
+    const box = e.closest('.js-plotly-plot') || e.closest('.slider') || e.closest('.card');
+    return {text: e.textContent, box: page(e.getBoundingClientRect()),
+            container: page(box.getBoundingClientRect())};
+  }).filter(t => t.text.trim() && t.box.w > 0);
+}"""
+
+
+def text_boxes(page) -> list[dict]:
+    return page.evaluate(BOXES.replace("SELECTOR", repr(TEXT)))
+
+
+def overlap(a: dict, b: dict, slack: float = 1.0) -> bool:
+    return (
+        a["x"] + slack < b["x"] + b["w"]
+        and b["x"] + slack < a["x"] + a["w"]
+        and a["y"] + slack < b["y"] + b["h"]
+        and b["y"] + slack < a["y"] + a["h"]
+    )
+
+
+def inside(a: dict, c: dict, slack: float = 1.0) -> bool:
+    return (
+        a["x"] >= c["x"] - slack
+        and a["y"] >= c["y"] - slack
+        and a["x"] + a["w"] <= c["x"] + c["w"] + slack
+        and a["y"] + a["h"] <= c["y"] + c["h"] + slack
+    )
+
+
+@pytest.fixture(params=[(1366, 768), (1024, 768)], ids=["1366x768", "1024x768"])
+def projector(request, browser, lesson):  # noqa: F811
+    width, height = request.param
+    page, seen = visit(browser, lesson)
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(400)
+    yield page, width
+    assert_clean(seen)
+    page.close()
+
+
+def test_no_text_overlaps_or_is_cut_on_a_projector(projector):
+    page, width = projector
+    for step in range(len(STORY)):  # every story setting: different Sankey flows
+        page.click(f"button[data-step='{step}']")
+        page.wait_for_timeout(1200)  # the Sankey animates its change
+        texts = text_boxes(page)
+        assert len([t for t in texts if "Budget" in t["text"]]) == 1
+        cut = [t["text"] for t in texts if not inside(t["box"], t["container"])]
+        assert cut == [], (step, cut)
+        wide = [t["text"] for t in texts if t["box"]["x"] + t["box"]["w"] > width]
+        assert wide == [], (step, wide)
+        clashes = [
+            (a["text"], b["text"])
+            for i, a in enumerate(texts)
+            for b in texts[i + 1 :]
+            if overlap(a["box"], b["box"])
+        ]
+        assert clashes == [], (step, clashes)
+
+
+def visible(page, selector: str) -> bool:
+    """Whether the element's box lies entirely within the viewport."""
+    return page.evaluate(
+        """s => { const r = document.querySelector(s).getBoundingClientRect();
+                  return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight
+                         && r.right <= innerWidth; }""",
+        selector,
+    )
+
+
+def test_sliders_and_figures_are_on_screen_together_at_1366(browser, lesson):  # noqa: F811
+    page, seen = visit(browser, lesson)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_timeout(300)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.click("button[data-step='1']")
+    page.wait_for_timeout(300)
+    # The story button brings the result into view: sliders, sentence, cards, Sankey.
+    for selector in (".sliders", "#sentence", ".cards", "#fig-sankey .main-svg"):
+        assert visible(page, selector), selector
+    # The sliders stay on screen beside each figure they move.
+    for fig in ("#fig-opinion", "#fig-told"):
+        page.locator(fig).scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+        assert visible(page, fig + " .main-svg"), fig
+        assert visible(page, ".sliders") and visible(page, "#sentence"), fig
+    assert_clean(seen)
+    page.close()
+
+
+def test_story_button_scrolls_the_result_into_view_at_1024(browser, lesson):  # noqa: F811
+    page, seen = visit(browser, lesson)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.click("button[data-step='3']")
+    page.wait_for_timeout(300)
+    assert visible(page, ".sliders")
+    assert page.evaluate("scrollY") > 0
+    assert_clean(seen)
+    page.close()
+
+
+def test_lesson_text_is_shown_literally(browser, lesson, tmp_path, monkeypatch):  # noqa: F811
+    """Labels and the decomposition paragraph reach plotly and the page as text."""
+    import json
+
+    from sim.classroom import page as lesson_module
+
+    inject = '<a href="https://example.com">L</a><b>B</b><img src=x onerror=alert(1)> & "q"'
+    html = lesson.read_text(encoding="utf-8")
+    start = html.index('id="lesson-data">') + len('id="lesson-data">')
+    embedded = json.loads(html[start : html.index("</script>", start)])
+    nodes = tuple((key, f"{label} {inject}", role) for key, label, role in lesson_module.NODES)
+    monkeypatch.setattr(lesson_module, "NODES", nodes)
+    hostile = tmp_path / "lesson.html"
+    hostile.write_text(
+        lesson_module.lesson_page(
+            SMALL_GRID, embedded["points"], embedded["dates"], decomposition=inject
+        ),
+        encoding="utf-8",
+    )
+    page, seen = visit(browser, hostile)
+    page.wait_for_timeout(300)
+    assert inject in page.inner_text("#decomposition")
+    labels = " ".join(page.locator("#fig-sankey .node-label").all_text_contents())
+    assert "<b>B</b>" in labels and "example.com" in labels
+    assert page.locator("img, b, svg a").count() == 0
+    assert not page.eval_on_selector_all("a", "els => els.map(e => e.href)")
+    assert_clean(seen)
+    page.close()

@@ -56,7 +56,7 @@ SHOCKS = {
         {
             "id": "cool",
             "type": "host_policy",
-            "date": "2021-03-20",
+            "date": "2021-03-14",
             "stance": -0.2,
             "label": "Relations cool",
         },
@@ -104,7 +104,28 @@ def test_with_alpha():
 
 def test_safe_escapes_markup():
     assert text.safe(XSS) == "Test &lt;img src=x onerror=alert(1)&gt;"
-    assert text.safe('a"b&c') == "a&quot;b&amp;c"
+    # Quotes as numeric entities: plotly decodes those, but shows "&quot;" literally.
+    assert text.safe("a\"b&c'd") == "a&#34;b&amp;c&#39;d"
+    assert text.shorten("x" * 70, 60) == "x" * 59 + "…"
+    assert text.shorten("short", 60) == "short"
+
+
+def test_empty_sankey_is_a_note_not_a_zero_flow_diagram():
+    import pandas as pd
+
+    from sim.dashboards.sankey import sankey_figure
+
+    flows = pd.DataFrame(
+        {
+            "source": ["funder:f"],
+            "target": ["intermediary:i"],
+            "kind": ["disbursement"],
+            "cents": [0],
+        }
+    )
+    fig = sankey_figure(flows, {}, "Where the money went")
+    assert not [t for t in fig.data if t.type == "sankey"]
+    assert fig.layout.annotations[0].text.startswith("Nothing to show")
 
 
 def test_number_formats():

@@ -159,14 +159,14 @@ _SLIDERS = (
     (
         "keep",
         "How much each middleman keeps",
-        "Share of every grant the curators keep for themselves. NGO leaders and the news "
-        "outlet keep less (their real-life shares at 75%, nothing at 0%).",
+        "What the curators keep of every grant. NGO leaders and the news outlet keep "
+        "less (their real-life shares at 75%, nothing at 0%).",
     ),
     (
         "show",
         "Share of NGO spending on show events",
-        "Receptions, concerts, exhibitions and round tables, as opposed to language "
-        "courses, youth camps and journalism schools.",
+        "Receptions, concerts and exhibitions, instead of language courses, youth camps "
+        "and journalism schools.",
     ),
     (
         "media",
@@ -188,10 +188,11 @@ _CSS = f"""
 :root {{ --ink: #000; --paper: #fff; --accent: {palette.BLUE}; --leak: {palette.VERMILLION}; }}
 * {{ box-sizing: border-box; }}
 html {{ font-size: 22px; }}
+@media (max-width: 1500px) {{ html {{ font-size: 18px; }} }}
 body {{ font-family: {FONT_FAMILY}; font-size: 1rem; line-height: 1.45; color: var(--ink);
-       background: var(--paper); margin: 0 auto; max-width: 1400px; padding: 0.8rem 1.4rem; }}
+       background: var(--paper); margin: 0 auto; max-width: 1800px; padding: 0.6rem 1.4rem; }}
 h1 {{ font-size: 2.1rem; margin: 0.2rem 0 0.3rem; }}
-h2 {{ font-size: 1.5rem; margin: 1.6rem 0 0.5rem; border-bottom: 3px solid #000; }}
+h2 {{ font-size: 1.5rem; margin: 1.4rem 0 0.5rem; border-bottom: 3px solid #000; }}
 p {{ margin: 0.4rem 0 0.8rem; }}
 .lead {{ font-size: 1.1rem; }}
 .story-buttons {{ display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.5rem 0; }}
@@ -202,25 +203,41 @@ button:focus-visible, input:focus-visible {{ outline: 5px solid {palette.ORANGE}
          outline-offset: 3px; }}
 #story-text {{ background: #f2f2f2; border-left: 8px solid var(--accent); padding: 0.8rem 1.1rem;
               min-height: 3rem; }}
-.sliders {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
-           gap: 1rem 2rem; margin: 1rem 0; }}
-.slider label {{ display: block; font-weight: 700; }}
-.slider output {{ display: block; font-size: 1.6rem; font-weight: 700; color: var(--accent); }}
-.slider .hint {{ display: block; font-size: 0.9rem; color: #222; }}
-input[type=range] {{ width: 100%; height: 2.4rem; accent-color: #000; cursor: pointer; }}
-#sentence {{ font-size: 1.45rem; font-weight: 600; border: 4px solid #000; border-radius: 10px;
-            padding: 0.8rem 1.1rem; margin: 1rem 0; background: #fffbe6; }}
-.cards {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(210px, 1fr));
-         gap: 0.8rem; margin: 0.6rem 0 1rem; }}
-.card {{ border: 3px solid #000; border-radius: 8px; padding: 0.5rem 0.8rem; }}
-.card .value {{ font-size: 2rem; font-weight: 800; }}
+/* The lab: sliders on the left, kept on screen (sticky) beside the figures they move;
+   below 1200 px wide the sliders come first and the figures under them. */
+#lab {{ display: grid; grid-template-columns: minmax(300px, 28%) minmax(0, 1fr); gap: 1.2rem;
+        align-items: start; scroll-margin-top: 0; }}
+.controls {{ position: sticky; top: 0; max-height: 100vh; overflow-y: auto;
+             padding: 0.4rem 0.2rem 0.6rem 0; background: var(--paper); }}
+.controls h2 {{ margin: 0.1rem 0 0.2rem; font-size: 1.3rem; }}
+.controls .note {{ font-size: 0.8rem; margin: 0 0 0.3rem; }}
+.results {{ min-width: 0; }}
+.sliders {{ display: grid; gap: 0.5rem; margin: 0.3rem 0; }}
+.slider label {{ display: block; font-weight: 700; line-height: 1.25; }}
+.slider output {{ display: block; font-size: 1.05rem; font-weight: 700; line-height: 1.25;
+                 color: var(--accent); }}
+.slider .hint {{ display: block; font-size: 0.72rem; line-height: 1.25; color: #222; }}
+input[type=range] {{ width: 100%; height: 1.7rem; margin: 0; accent-color: #000;
+                     cursor: pointer; }}
+#sentence {{ font-size: 1.05rem; font-weight: 600; line-height: 1.3; border: 4px solid #000;
+            border-radius: 10px; padding: 0.4rem 0.7rem; margin: 0.5rem 0 0.2rem;
+            background: #fffbe6; }}
+.cards {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
+         gap: 0.6rem; margin: 0.4rem 0 0.6rem; }}
+.card {{ border: 3px solid #000; border-radius: 8px; padding: 0.3rem 0.6rem; line-height: 1.25; }}
+.card .value {{ font-size: 1.6rem; font-weight: 800; }}
 .card.leaked {{ border-color: var(--leak); }}
 .card.leaked .value {{ color: #a33d00; }}
-.figures {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr));
+.figures {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(400px, 1fr));
            gap: 1rem; }}
-.fig {{ min-height: 430px; }}
+.fig {{ min-height: 380px; min-width: 0; }}
+#fig-sankey {{ min-height: 460px; }}
 .note {{ font-size: 1rem; }}
 footer {{ font-size: 0.9rem; margin-top: 2rem; border-top: 2px solid #000; padding-top: 0.5rem; }}
+@media (max-width: 1199px) {{
+  #lab {{ display: block; }}
+  .controls {{ position: static; max-height: none; }}
+}}
 """
 
 _JS = r"""
@@ -258,49 +275,93 @@ _JS = r"""
     if (+s === 0) { return "0 points"; }
     return (x > 0 ? "+" : "\u2212") + s + " points";
   }
-  function millions(usd) { return "$" + (usd / 1e6).toFixed(1) + "M"; }
+  function millions(usd) {
+    if (usd >= 95000) { return "$" + (usd / 1e6).toFixed(1) + "M"; }
+    if (usd >= 1000) { return "$" + Math.round(usd / 1000) + "k"; }
+    return "$" + Math.round(usd);
+  }
   function last(a) { return a[a.length - 1]; }
   function layout(title, ytitle, extra) {
     var l = {
-      title: {text: title, x: 0, xanchor: "left", font: {size: 22}},
-      font: FONT, height: 460, margin: {l: 80, r: 20, t: 60, b: 110},
+      title: {text: title, x: 0, xanchor: "left", xref: "container", y: 1, yanchor: "top",
+              yref: "container", pad: {t: 8, l: 4}, font: {size: 19}},
+      font: FONT, height: 400, margin: {l: 86, r: 16, t: 56, b: 96},
       paper_bgcolor: "#fff", plot_bgcolor: "#fff",
-      legend: {orientation: "h", x: 0, y: -0.18, font: {size: 18}},
-      xaxis: {showgrid: true, gridcolor: "#ddd", linecolor: "#000", tickfont: {size: 16}},
-      yaxis: {title: {text: ytitle}, showgrid: true, gridcolor: "#ddd", zerolinecolor: "#000",
-              linecolor: "#000", tickfont: {size: 16}},
+      legend: {orientation: "h", x: 0, xanchor: "left", y: 0, yanchor: "bottom",
+               yref: "container", font: {size: 15}},
+      xaxis: {showgrid: true, gridcolor: "#ddd", linecolor: "#000", tickfont: {size: 15}},
+      yaxis: {title: {text: ytitle, font: {size: 15}, standoff: 6}, showgrid: true,
+              gridcolor: "#ddd", zerolinecolor: "#000", linecolor: "#000",
+              tickfont: {size: 15}},
       hovermode: "x unified"
     };
     Object.keys(extra || {}).forEach(function (k) { l[k] = extra[k]; });
     return l;
   }
 
+  // Sankey labels: at most LABEL_CHARS characters a line (two lines at most for the
+  // lesson's labels), so that the labels of neighbouring columns never reach each
+  // other; the node padding is taller than two lines, so labels of small neighbouring
+  // nodes in one column never overlap either.
+  var LABEL_CHARS = 18;
+  // Plotly reads <b>, <a>, <br>... in labels as markup: labels are escaped first.
+  function esc(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;");
+  }
+  function wrap(text) {
+    var lines = [], line = "";
+    esc(text).split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > LABEL_CHARS) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines.join("<br>");
+  }
+
   function drawSankey(p) {
     var n = D.nodes.length;
     var inflow = new Array(n).fill(0);
     var outflow = new Array(n).fill(0);
-    var src = [], dst = [], val = [], col = [];
     p.links.forEach(function (l) {
-      src.push(l[0]); dst.push(l[1]); val.push(l[2] / 100);
-      col.push(D.nodes[l[1]].link);
       outflow[l[0]] += l[2] / 100; inflow[l[1]] += l[2] / 100;
     });
-    var labels = D.nodes.map(function (node, k) {
-      return node.label + " " + millions(Math.max(inflow[k], outflow[k]));
+    // Only nodes that money passes through: an empty node would still take a label.
+    var shown = [], index = {};
+    D.nodes.forEach(function (node, k) {
+      if (inflow[k] > 0 || outflow[k] > 0) { index[k] = shown.length; shown.push(k); }
     });
+    var src = [], dst = [], val = [], col = [];
+    p.links.forEach(function (l) {
+      if (l[2] <= 0) { return; }
+      src.push(index[l[0]]); dst.push(index[l[1]]); val.push(l[2] / 100);
+      col.push(D.nodes[l[1]].link);
+    });
+    var labels = shown.map(function (k) {
+      return wrap(D.nodes[k].label + " " + millions(Math.max(inflow[k], outflow[k])));
+    });
+    var layout = {
+      title: {text: "Where the money went (red = kept by middlemen)", x: 0, xanchor: "left",
+              xref: "container", y: 1, yanchor: "top", yref: "container", pad: {t: 8, l: 4},
+              font: {size: 19}},
+      font: FONT, height: 460, margin: {l: 6, r: 6, t: 50, b: 30}, paper_bgcolor: "#fff"
+    };
+    if (!val.length) {
+      layout.annotations = [{text: "Nothing to show: no money was sent.", showarrow: false,
+                             xref: "paper", yref: "paper", x: 0.5, y: 0.5}];
+      layout.xaxis = layout.yaxis = {visible: false};
+      Plotly.react("fig-sankey", [], layout, CONFIG);
+      return;
+    }
     Plotly.react("fig-sankey", [{
       type: "sankey", arrangement: "snap", valueformat: "$,.0f",
-      textfont: {size: 18, color: "#000", family: D.font},
-      node: {label: labels, color: D.nodes.map(function (x) { return x.colour; }),
-             pad: 28, thickness: 26, line: {color: "#000", width: 1},
+      textfont: {size: 14, color: "#000", family: D.font},
+      node: {label: labels, color: shown.map(function (k) { return D.nodes[k].colour; }),
+             pad: 40, thickness: 22, line: {color: "#000", width: 1},
              hovertemplate: "%{label}<extra></extra>"},
       link: {source: src, target: dst, value: val, color: col,
              hovertemplate: "%{source.label} \u2192 %{target.label}: $%{value:,.0f}<extra></extra>"}
-    }], {
-      title: {text: "Where the money went (red = kept by middlemen)", x: 0, xanchor: "left",
-              font: {size: 22}},
-      font: FONT, height: 600, margin: {l: 10, r: 10, t: 60, b: 10}, paper_bgcolor: "#fff"
-    }, CONFIG);
+    }], layout, CONFIG);
   }
 
   function drawOpinion(p) {
@@ -310,7 +371,8 @@ _JS = r"""
        line: {color: D.colours.actual, width: 4}},
       {x: D.dates, y: scale(p.counterfactual), name: "If not a cent had been spent",
        mode: "lines", line: {color: D.colours.counterfactual, width: 4, dash: "dash"}}
-    ], layout("How people feel about Russia", "Favourability (\u2212100 to +100)"), CONFIG);
+    ], layout("How people feel about Russia",
+              "Favourability<br>(\u2212100 to +100)"), CONFIG);
   }
 
   function drawTold(p) {
@@ -320,8 +382,8 @@ _JS = r"""
        line: {color: D.colours.reported, width: 4}},
       {x: D.dates, y: scale(p.attributable), name: "What the money really did",
        mode: "lines", line: {color: D.colours.attributable, width: 4}}
-    ], layout("What the funder was told vs what happened",
-              "Change in favourability (points)"), CONFIG);
+    ], layout("What the funder was told vs the truth",
+              "Change in<br>favourability<br>(points)"), CONFIG);
   }
 
   function update() {
@@ -334,7 +396,7 @@ _JS = r"""
     var m = p.money;
     var real = per100(m.substantive, m.disbursed);
     document.getElementById("sentence").textContent =
-      "Of every $100 sent, $" + real + " reached a substantive activity; " +
+      "Of every $100 sent, $" + real + " reached real work; " +
       "favourability moved by " + points(last(p.attributable)) +
       "; the funder was told " + points(last(p.reported)) + ".";
     document.getElementById("card-leaked").textContent = "$" + per100(m.leaked, m.disbursed);
@@ -364,8 +426,13 @@ _JS = r"""
     document.getElementById("story-text").textContent = s.text;
     update();
   }
+  var lab = document.getElementById("lab");
   buttons.forEach(function (b) {
-    b.addEventListener("click", function () { choose(+b.getAttribute("data-step")); });
+    b.addEventListener("click", function () {
+      choose(+b.getAttribute("data-step"));
+      // Show the result: the sliders and the figures the step has just set.
+      lab.scrollIntoView({block: "start", behavior: "instant"});
+    });
   });
   NAMES.forEach(function (n) {
     sliders[n].addEventListener("input", function () {
@@ -471,11 +538,15 @@ def _body(grid: Grid, decomposition: str = "") -> str:
 Move the sliders, or follow the story, and watch where the money goes and what it buys.</p>
 <h2>The story in four steps</h2>
 <div class="story-buttons" role="group" aria-label="Guided story">{steps}</div>
-<p id="story-text" aria-live="polite"></p>
+<section id="lab" aria-label="The simulation: sliders and what they change">
+<div class="controls">
 <h2>Try it yourself</h2>
 <p class="note">Click a slider and use the arrow keys, or drag it.</p>
 <div class="sliders">{sliders}</div>
 <p id="sentence" aria-live="polite"></p>
+</div>
+<div class="results">
+<p id="story-text" aria-live="polite"></p>
 <div class="cards">{cards}</div>
 <div id="fig-sankey" class="fig" role="img"
  aria-label="Money flowing from the budget through middlemen to activities"></div>
@@ -485,11 +556,15 @@ Move the sliders, or follow the story, and watch where the money goes and what i
 <div id="fig-told" class="fig" role="img"
  aria-label="Influence reported to the funder and influence really caused"></div>
 </div>
+</div>
+</section>
 {f'<p id="decomposition">{safe(decomposition)}</p>' if decomposition else ""}
 <h2>How to read this</h2>
 <p><strong>Favourability</strong> is the average feeling of the simulated population
-towards Russia, from &#8722;100 (very hostile) to +100 (very friendly). "Moved by" is the
-difference at the end of 2025 between the world with the programme and the same world
+towards Russia, from &#8722;100 (very hostile) to +100 (very friendly). Every number of
+"points" on this page is a point on that &#8722;100 to +100 scale. (The simulator's own
+dashboards write the same scale as &#8722;1 to +1, so 1 point here is 0.01 there.) "Moved
+by" is the difference at the end of 2025 between the world with the programme and the same world
 in which not a cent was spent: only that difference was bought with the money. The fall
 in 2024&#8211;2025 comes from the AZAL plane crash, the killings in Yekaterinburg and the
 closure of Sputnik Azerbaijan, and happens in both worlds.</p>

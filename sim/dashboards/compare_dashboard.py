@@ -19,9 +19,11 @@ from sim.dashboards import aggregate, compare_figures, page, palette
 from sim.dashboards.headline import LABELS
 from sim.dashboards.load import NotAResultError, RunData, load_comparison_manifest, load_run
 from sim.dashboards.markers import Shock, merge_shocks, run_shocks
-from sim.dashboards.text import people, safe, share, signed, usd
+from sim.dashboards.text import people, safe, share, shorten, signed, usd
 
 PAGE = "comparison.html"
+#: Longest scenario name shown in a figure (legend, ticks, titles); longer ones are cut.
+FIGURE_NAME_CHARS = 48
 #: Trajectory columns the figures need.
 _COLUMNS = tuple(
     dict.fromkeys(
@@ -74,8 +76,22 @@ class Comparison:
         return out
 
     def names(self) -> dict[str, str]:
-        """Scenario label -> escaped display name, for figures."""
-        return {label: safe(name) for label, name in self.raw_names().items()}
+        """Scenario label -> escaped display name, for figures.
+
+        Names longer than :data:`FIGURE_NAME_CHARS` are cut (a 200-character name in a
+        legend or on a tick would squeeze the plot to nothing); the tables above the
+        figures give them whole.
+        """
+        out: dict[str, str] = {}
+        for label, name in self.raw_names().items():
+            short = shorten(name, FIGURE_NAME_CHARS)
+            if short in out.values():  # cut to the same text: tell them apart by label
+                short = shorten(name, max(FIGURE_NAME_CHARS - len(label) - 3, 8))
+                short = f"{short} ({label})"
+            while short in out.values():
+                short += "\u2032"  # a prime: the last resort, never in practice
+            out[label] = short
+        return {label: safe(short) for label, short in out.items()}
 
 
 def load_comparison(folder: str | os.PathLike[str]) -> Comparison:

@@ -26,8 +26,8 @@ TRAJECTORY_PANELS = (
 #: and influence bought differ when the scenarios' no-spending counterfactuals differ
 #: (other shocks, another host state); with the same counterfactual they coincide.
 DIFFERENCE_PANELS = (
-    ("opinion_mean", "Mean opinion:<br>difference (points)", 1.0),
-    ("attributable_opinion", "Influence bought:<br>difference (points)", 1.0),
+    ("opinion_mean", "Mean opinion:<br>difference (opinion points)", 1.0),
+    ("attributable_opinion", "Influence bought:<br>difference (opinion points)", 1.0),
     ("favourable_share", "Share favourable:<br>difference (% points)", 100.0),
 )
 #: Money categories of the side-by-side bars: (share column, legend, colour key).

@@ -28,10 +28,12 @@ import plotly.graph_objects as go
 from sim.dashboards import page, palette
 from sim.dashboards.load import NotAResultError, has_decomposition, load_decomposition
 from sim.dashboards.style import apply_style
-from sim.dashboards.text import safe, share, signed
+from sim.dashboards.text import safe, share, shorten, signed
 from sim.decompose import ACTUAL, FACTORS, GAP, IDEAL, MANIFEST_FILE, summarise
 
 PAGE = "decomposition.html"
+#: Factor labels longer than this are cut on the figure's axis.
+TICK_CHARS = 30
 
 #: Colours of the known factors: the money colours where they match (leaked money is
 #: vermillion, money spent for show orange, on every page).
@@ -149,10 +151,11 @@ def gap_figure(summary: pd.DataFrame, metric: str, labels: Mapping[str, str]) ->
                         safe(" ".join((fmt(mean), f"({of_gap})" if of_gap else ""))),
                         fmt(low),
                         fmt(high),
+                        name,
                     ]
                 ],
-                hovertemplate="%{x}: %{customdata[0]}<br>90% interval over the replicates: "
-                "%{customdata[1]} to %{customdata[2]}<extra></extra>",
+                hovertemplate="%{customdata[3]}: %{customdata[0]}<br>90% interval over the "
+                "replicates: %{customdata[1]} to %{customdata[2]}<extra></extra>",
                 showlegend=False,
             )
         )
@@ -166,7 +169,10 @@ def gap_figure(summary: pd.DataFrame, metric: str, labels: Mapping[str, str]) ->
         height=460,
     )
     fig.update_layout(hovermode="closest", barmode="overlay", bargap=0.35)
-    fig.update_xaxes(categoryorder="array", categoryarray=names)
+    # Long labels are cut on the axis (the hover text has them whole), so that they
+    # cannot squeeze the bars to nothing.
+    short = [safe(shorten(_label(term, labels), TICK_CHARS)) for term in terms]
+    fig.update_xaxes(categoryorder="array", categoryarray=names, tickvals=names, ticktext=short)
     return fig
 
 

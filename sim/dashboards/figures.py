@@ -15,12 +15,14 @@ from sim.dashboards.load import RunData
 from sim.dashboards.markers import Shock, add_shock_markers
 from sim.dashboards.sankey import sankey_figure
 from sim.dashboards.style import apply_style
-from sim.dashboards.text import safe
+from sim.dashboards.text import safe, shorten
 from sim.quantities import money_flows
 
 OPINION_AXIS = "Mean opinion (−1 to +1)"
-SHIFT_AXIS = "Opinion shift (points, −1 to +1 scale)"
+SHIFT_AXIS = "Opinion shift (opinion points, −1 to +1 scale)"
 MONEY_AXIS = "Cumulative USD (million)"
+#: Longest segment or outlet name in a legend; longer ones are cut with an ellipsis.
+LEGEND_CHARS = 60
 
 #: Money categories of the cumulative chart, bottom to top: (column, legend, colour key).
 MONEY_LAYERS = (
@@ -206,7 +208,10 @@ def outlet_reach_figure(run: RunData, shocks: list[Shock]) -> go.Figure | None:
     o = run.outlets
     if o.empty:
         return None
-    names = {i["id"]: safe(i.get("name") or i["id"]) for i in run.scenario.get("outlets", [])}
+    names = {
+        i["id"]: safe(shorten(i.get("name") or i["id"], LEGEND_CHARS))
+        for i in run.scenario.get("outlets", [])
+    }
     step = safe(run.scenario["time"]["step"])
     fig = go.Figure()
     ids = list(dict.fromkeys([*run.outlet_ids, *o["outlet"].unique()]))
@@ -236,9 +241,12 @@ def outlet_reach_figure(run: RunData, shocks: list[Shock]) -> go.Figure | None:
 
 
 def segment_names(run: RunData) -> dict[str, str]:
-    """Segment id -> escaped display name (its ``name``, or the id with spaces)."""
+    """Segment id -> escaped display name (its ``name``, or the id with spaces).
+
+    Names longer than :data:`LEGEND_CHARS` characters are cut with an ellipsis.
+    """
     return {
-        seg["id"]: safe(seg.get("name") or seg["id"].replace("_", " "))
+        seg["id"]: safe(shorten(seg.get("name") or seg["id"].replace("_", " "), LEGEND_CHARS))
         for seg in run.scenario["audience"]["segments"]
     }
 

@@ -70,8 +70,9 @@ def story(h: Headline) -> str:
     return (
         f"Of {usd(h.disbursed_usd)} disbursed, {share(h.leaked_share)} was kept along the "
         f"chain and {share(h.for_show_share)} spent on events for show; "
-        f"{share(h.substantive_share)} reached substantive work. By the end the money had moved "
-        f"mean opinion by {signed(h.attributable_final)} points compared with spending nothing "
+        f"{share(h.substantive_share)} reached substantive work. By the end the money had "
+        f"moved mean opinion by {signed(h.attributable_final)} opinion points compared with "
+        "spending nothing "
         f"({signed(h.final_opinion, 3)} against {signed(h.counterfactual_final_opinion, 3)} "
         f"on a −1…+1 scale), while the reports told the funder {signed(h.reported_final)}."
     )

@@ -17,14 +17,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.dashboards import palette
-from sim.dashboards.style import apply_style
+from sim.dashboards.style import apply_style, empty_figure
 from sim.dashboards.text import safe, usd
 from sim.model.kinds import ACTOR_KINDS, account_kind
 from sim.quantities import UNSPENT
 
 _LINK_ALPHA = 0.45
 #: Horizontal position of each level of the money chain (0 left, 1 right), and of sinks.
-_LEVEL_X = {0: 0.001, 1: 0.28, 2: 0.52}
+_LEVEL_X = {0: 0.001, 1: 0.25, 2: 0.46}
 _SINK_X = 0.999
 
 
@@ -53,8 +53,12 @@ def sankey_figure(flows: pd.DataFrame, scenario: dict[str, Any], title: str) -> 
         title: Figure title (already escaped).
 
     Returns:
-        The figure: one Sankey trace whose link values are USD.
+        The figure: one Sankey trace whose link values are USD, or a note when no
+        money moved (plotly cannot lay out a Sankey whose flows are all zero).
     """
+    flows = flows[flows["cents"] > 0]
+    if flows.empty:
+        return empty_figure(title, "no money moved in this run (nothing was disbursed).")
     names = _display_names(scenario)
     nodes: dict[str, int] = {}
     parts: list[tuple[str, str]] = []  # (name, suffix), raw text
@@ -83,11 +87,12 @@ def sankey_figure(flows: pd.DataFrame, scenario: dict[str, Any], title: str) -> 
         inflow[t] += v
     full = [safe(name + suffix) for name, suffix in parts]
     # Sinks sit in the last column, their labels running left over the flows: one
-    # short line each (the hover text has the full name). Other labels are wrapped.
+    # short line each (the hover text has the full name). Other labels are cut to two
+    # lines or so and wrapped, so that they end before the next column's labels begin.
     labels = [
         f"{safe(_shorten(name) + suffix)}: {usd(i)}"
         if o == 0
-        else f"{_wrap(name + suffix)}<br>{usd(o)}"
+        else f"{_wrap(_shorten(name, 64) + suffix, 24)}<br>{usd(o)}"
         for (name, suffix), i, o in zip(parts, inflow, outflow, strict=True)
     ]
     # Columns: funders, intermediaries, NGOs and outlets, then every sink at the right.
@@ -153,8 +158,8 @@ def _shorten(name: str, width: int = 30) -> str:
 
 
 def _wrap(label: str, width: int = 30) -> str:
-    """Break a long raw label into escaped lines joined by ``<br>`` (at spaces only)."""
-    lines = textwrap.wrap(label, width, break_long_words=False, break_on_hyphens=False)
+    """Break a long raw label into escaped lines joined by ``<br>`` (at spaces if it can)."""
+    lines = textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=False)
     return "<br>".join(safe(line) for line in lines) if lines else safe(label)
 
 

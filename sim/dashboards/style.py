@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from sim.dashboards.text import safe
+
 #: Fonts the reader's system already has; nothing is downloaded.
 FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 #: Plotly configuration for every figure on a page.
@@ -66,4 +68,35 @@ def apply_style(
         fig.update_layout(yaxis_title_text=y_title)
     if x_title is not None:
         fig.update_layout(xaxis_title_text=x_title)
+    return fig
+
+
+def empty_figure(title: str, note: str, height: int = 320) -> go.Figure:
+    """A figure with nothing to plot: its title and a note saying why, no axes.
+
+    Plotly draws an empty Sankey or an axis with no data badly (a Sankey of zero flows
+    throws in the browser), so a figure with nothing to show says so instead.
+
+    Args:
+        title: Title, already escaped.
+        note: Why there is nothing to show (raw text; escaped here).
+        height: Height in pixels.
+
+    Returns:
+        The figure.
+    """
+    fig = go.Figure()
+    apply_style(fig, title, y_title=None, x_title=None, height=height)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(
+        text=f"Nothing to show: {safe(note)}",
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"size": 15, "color": "#555"},
+    )
+    fig.update_layout(hovermode=False, showlegend=False)
     return fig

@@ -51,6 +51,13 @@ def sweep_figures(
     design = store.manifest["design"]["type"]
     figs: dict[str, go.Figure] = {"response": response_curves(runs, params, metric)}
     notes: list[str] = []
+    values = runs[metric].replace([np.inf, -np.inf], np.nan) if metric in runs else pd.Series()
+    if not values.notna().any():
+        failed = int((runs["status"] == "error").sum()) if "status" in runs else 0
+        notes.append(
+            f"Nothing to show: no run has a value of {metric} "
+            f"({failed} of {len(runs)} runs failed; see the table of failed runs below)."
+        )
     if design == "grid" and len(params) == 2:
         figs["heatmap"] = heatmap(points, params[0], params[1], metric)
     if design in SENSITIVITY_DESIGNS:

@@ -2,8 +2,10 @@
 
 Response curves, a two-parameter heatmap, sensitivity bars and parallel coordinates.
 
-Parameter and metric names come from the sweep file (user input) and are escaped
-before they reach a figure.
+Parameter names, metric names and parameter values come from the sweep file (user
+input: a ``values`` list may hold any text) and are escaped before they reach a figure:
+titles, ticks, hover text and annotations. A figure with no finite values to draw is
+replaced by a note (:func:`sim.dashboards.style.empty_figure`).
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from sim.dashboards import palette
-from sim.dashboards.style import apply_style
-from sim.dashboards.text import safe
+from sim.dashboards.style import apply_style, empty_figure
+from sim.dashboards.text import safe, shorten
 from sim.quantities import INTERVAL_QUANTILES
 
 #: Parameters with at most this many distinct values are plotted value by value;
 #: others are cut into this many bins of equal count.
 MAX_LEVELS = 10
 LOW_Q, HIGH_Q = INTERVAL_QUANTILES
+#: Text values longer than this are cut on the axis ticks (the hover has them whole).
+TICK_CHARS = 30
 
 
 def response_table(runs: pd.DataFrame, parameter: str, metric: str) -> pd.DataFrame:
@@ -61,6 +65,10 @@ def response_table(runs: pd.DataFrame, parameter: str, metric: str) -> pd.DataFr
 
 def response_curves(runs: pd.DataFrame, parameters: list[str], metric: str) -> go.Figure:
     """One panel per parameter: the metric's mean and 5-95% band against its value."""
+    title = f"How {safe(metric)} responds to each parameter (all other parameters averaged over)"
+    finite = runs[metric].replace([np.inf, -np.inf], np.nan).notna() if metric in runs else []
+    if not parameters or not np.any(finite):
+        return empty_figure(title, f"no run has a finite value of {metric}.")
     cols = min(len(parameters), 3)
     rows = -(-len(parameters) // cols)
     fig = make_subplots(
@@ -75,6 +83,14 @@ def response_curves(runs: pd.DataFrame, parameters: list[str], metric: str) -> g
     for n, name in enumerate(parameters):
         row, col = n // cols + 1, n % cols + 1
         t = response_table(runs, name, metric)
+        if not pd.api.types.is_numeric_dtype(t["x"]):  # text values: escaped, short ticks
+            fig.update_xaxes(
+                tickvals=list(t["x"].map(safe)),
+                ticktext=list(t["x"].map(lambda v: safe(shorten(v, TICK_CHARS)))),
+                row=row,
+                col=col,
+            )
+            t["x"] = t["x"].map(safe)
         fig.add_trace(
             go.Scatter(
                 x=list(t["x"]) + list(t["x"])[::-1],
@@ -98,9 +114,13 @@ def response_curves(runs: pd.DataFrame, parameters: list[str], metric: str) -> g
                 line={"color": colour},
                 name="mean over runs",
                 showlegend=n == 0,
-                customdata=np.stack([t["low"], t["high"], t["runs"]], axis=-1),
-                hovertemplate="value %{x}<br>mean %{y:.6g}<br>5-95%: %{customdata[0]:.6g} "
-                "to %{customdata[1]:.6g}<br>%{customdata[2]} runs<extra></extra>",
+                customdata=[
+                    [lo, hi, n, f"{v:.6g}" if isinstance(v, float) else v]
+                    for lo, hi, n, v in zip(t["low"], t["high"], t["runs"], t["x"], strict=True)
+                ],
+                hovertemplate="value %{customdata[3]}<br>mean %{y:.6g}<br>5-95%: "
+                "%{customdata[0]:.6g} to %{customdata[1]:.6g}<br>%{customdata[2]} runs"
+                "<extra></extra>",
             ),
             row=row,
             col=col,
@@ -109,7 +129,7 @@ def response_curves(runs: pd.DataFrame, parameters: list[str], metric: str) -> g
     fig.update_yaxes(title_text=safe(metric), col=1)
     apply_style(
         fig,
-        f"How {safe(metric)} responds to each parameter (all other parameters averaged over)",
+        title,
         y_title=None,
         x_title=None,
         height=max(380, 330 * rows),
@@ -120,12 +140,15 @@ def response_curves(runs: pd.DataFrame, parameters: list[str], metric: str) -> g
 
 def heatmap(points: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
     """Mean of a metric over a two-parameter grid (rows: ``y``, columns: ``x``)."""
+    title = f"Mean {safe(metric)} over the grid (mean of the replicates at each point)"
     grid = points.pivot_table(index=y, columns=x, values=f"{metric}_mean", aggfunc="mean")
+    if grid.empty or not np.isfinite(grid.to_numpy(dtype=float)).any():
+        return empty_figure(title, f"no point of the grid has a finite mean of {metric}.")
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),
-            x=[str(v) for v in grid.columns],
-            y=[str(v) for v in grid.index],
+            x=[safe(v) for v in grid.columns],
+            y=[safe(v) for v in grid.index],
             colorscale="Cividis",
             colorbar={"title": {"text": safe(metric)}},
             hovertemplate=f"{safe(x)} = %{{x}}<br>{safe(y)} = %{{y}}<br>"
@@ -134,11 +157,21 @@ def heatmap(points: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
     )
     apply_style(
         fig,
-        f"Mean {safe(metric)} over the grid (mean of the replicates at each point)",
+        title,
         y_title=safe(y),
         x_title=safe(x),
     )
     fig.update_layout(hovermode="closest", margin={"l": 90, "r": 110})
+    for axis, values in (("x", grid.columns), ("y", grid.index)):
+        if not pd.api.types.is_numeric_dtype(values):
+            fig.update_layout(
+                {
+                    f"{axis}axis": {
+                        "tickvals": [safe(v) for v in values],
+                        "ticktext": [safe(shorten(v, TICK_CHARS)) for v in values],
+                    }
+                }
+            )
     return fig
 
 
@@ -209,7 +242,10 @@ def parallel_coordinates(
         The figure.
     """
     column = f"{metric}_mean"
+    title = f"Design points across the parameters, coloured by mean {safe(metric)}"
     data = points[[*parameters, column]].replace([np.inf, -np.inf], np.nan).dropna()
+    if data.empty:
+        return empty_figure(title, f"no design point has a finite mean of {metric}.")
     axes = [*parameters, column]
     labels = [*parameters, metric]
     scaled, bounds = [], []
@@ -221,7 +257,7 @@ def parallel_coordinates(
         scaled.append((values - low) / (high - low) if high > low else values * 0 + 0.5)
         bounds.append((data[name].min(), data[name].max()))
     y = np.column_stack(scaled) if len(data) else np.empty((0, len(axes)))
-    raw = data[axes].astype(str).to_numpy()
+    raw = data[axes].astype(str).map(safe).to_numpy()
     band = pd.qcut(data[column].rank(method="first"), min(bins, max(len(data), 1)), labels=False)
     colours = sample_colorscale("Cividis", max(int(band.max()) + 1, 1) if len(data) else 1)
     fig = go.Figure()
@@ -252,7 +288,7 @@ def parallel_coordinates(
             fig.add_annotation(
                 x=k,
                 y=y_pos,
-                text=safe(f"{value:.4g}" if isinstance(value, float) else value),
+                text=safe(f"{value:.4g}" if isinstance(value, float) else shorten(value, 20)),
                 showarrow=False,
                 yanchor=anchor,
                 font={"size": 11},
@@ -261,7 +297,7 @@ def parallel_coordinates(
     fig.update_yaxes(visible=False, range=[-0.12, 1.12])
     apply_style(
         fig,
-        f"Design points across the parameters, coloured by mean {safe(metric)}",
+        title,
         y_title=None,
         x_title=None,
         height=520,

@@ -14,8 +14,28 @@ import math
 
 
 def safe(text: object) -> str:
-    """Escape ``&``, ``<``, ``>`` and quotes so that text is shown, never interpreted."""
-    return html.escape(str(text), quote=True)
+    """Escape ``&``, ``<``, ``>`` and quotes so that text is shown, never interpreted.
+
+    The result is safe in HTML text and attribute values and in every plotly string
+    (titles, labels, ticks, legends, hover text, annotations).
+
+    >>> safe('<a href="x">it&#39;s</a> & "more"')
+    '&lt;a href=&#34;x&#34;&gt;it&amp;#39;s&lt;/a&gt; &amp; &#34;more&#34;'
+    """
+    return html.escape(str(text), quote=False).replace('"', "&#34;").replace("'", "&#39;")
+
+
+def shorten(text: object, width: int = 60) -> str:
+    """Cut raw text to ``width`` characters, marking the cut with an ellipsis (not escaped).
+
+    For legends, ticks and titles, where a 200-character name would push the plot
+    out of its figure; give the full name in the hover text or a table.
+
+    >>> shorten("abcdef", 4)
+    'abc…'
+    """
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def display_name(item: dict[str, object]) -> str:
