@@ -448,9 +448,11 @@ def dose(curve: Any, quantities: Mapping[str, str]) -> go.Figure:
         subplot_titles=("attributable opinion", "favourable share, final", "share leaked"),
         horizontal_spacing=0.09,
     )
-    for q, colour in (
-        ("mean_attributable_opinion", palette.BLUE),
-        ("final_attributable_opinion", palette.SKY_BLUE),
+    for col, q, colour, legend in (
+        (1, "mean_attributable_opinion", palette.BLUE, True),
+        (1, "final_attributable_opinion", palette.SKY_BLUE, True),
+        (2, "final_favourable_share", palette.BLACK, False),
+        (3, "leaked_share", palette.MONEY["leaked"], False),
     ):
         y, bars = _bars([p[q] for p in curve.points])
         fig.add_trace(
@@ -461,24 +463,7 @@ def dose(curve: Any, quantities: Mapping[str, str]) -> go.Figure:
                 mode="lines+markers",
                 line={"color": colour},
                 name=quantities[q],
-            ),
-            row=1,
-            col=1,
-        )
-    for col, q, colour in (
-        (2, "final_favourable_share", palette.BLACK),
-        (3, "leaked_share", palette.MONEY["leaked"]),
-    ):
-        y, bars = _bars([p[q] for p in curve.points])
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                error_y=bars,
-                mode="lines+markers",
-                line={"color": colour},
-                name=quantities[q],
-                showlegend=False,
+                showlegend=legend,
             ),
             row=1,
             col=col,
