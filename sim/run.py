@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sim.model.ledger import MoneySummary
-from sim.model.model import MODEL_COLUMNS, InfluenceModel
+from sim.model.model import InfluenceModel
+from sim.model.recorder import MODEL_COLUMNS
 from sim.scenario.schema import Scenario
 
 #: Columns of trajectories.csv, in order: the model's, with the counterfactual's beside them.
@@ -142,14 +143,6 @@ def _segments(actual: InfluenceModel, baseline: InfluenceModel) -> pd.DataFrame:
 
 
 def _ledger(model: InfluenceModel) -> pd.DataFrame:
-    rows = model.ledger.rows
-    return pd.DataFrame(
-        {
-            "step": [r.step for r in rows],
-            "date": [r.date.isoformat() for r in rows],
-            "from": [r.source for r in rows],
-            "to": [r.destination for r in rows],
-            "cents": pd.array([r.cents for r in rows], dtype="int64"),
-            "kind": [r.kind for r in rows],
-        }
-    )
+    columns = model.ledger.columns()
+    columns["date"] = [d.isoformat() for d in columns["date"]]
+    return pd.DataFrame(columns)

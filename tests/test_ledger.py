@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.model.ledger import BooksUnbalancedError, Ledger, split_cents
+from sim.model.ledger import KINDS, BooksUnbalancedError, Ledger, split_cents
 
 D = dt.date(2020, 1, 1)
 
@@ -75,10 +75,10 @@ def test_zero_transfers_are_not_recorded():
 
 def test_tampered_books_fail_loudly():
     led = _books()
-    led._balance["ngo:n"] += 1  # a cent appears from nowhere
+    led._balance[led._code["ngo:n"]] += 1  # a cent appears from nowhere
     with pytest.raises(BooksUnbalancedError):
         led.check_books()
     led = _books()
-    led._totals["leak"] -= 1
+    led._totals[list(KINDS).index("leak")] -= 1
     with pytest.raises(BooksUnbalancedError):
         led.check_books()

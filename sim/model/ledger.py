@@ -13,6 +13,7 @@ the totals by kind with the balances replayed from the rows.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,8 @@ KINDS = {
     "for_show": "spent on an event done for the report",
     "substantive": "spent on substantive work or an outlet's operations",
 }
+_KIND_NAMES = tuple(KINDS)
+_KIND_CODE = {k: n for n, k in enumerate(_KIND_NAMES)}
 
 
 def account_prefixes(*roles: str) -> tuple[str, ...]:
@@ -81,27 +84,69 @@ class MoneySummary:
 
 
 class Ledger:
-    """Append-only record of every transfer, with running balances."""
+    """Append-only record of every transfer, with running balances.
+
+    Rows are kept column by column (plain lists; accounts and kinds as small integer
+    codes), not as one Python object per transfer: recording one is a handful of list
+    appends, and :meth:`columns` hands the whole ledger over as arrays at the end.
+    Amounts are exact integer cents throughout.
+    """
 
     def __init__(self) -> None:
         self._sources = account_prefixes("funder")
         self._holders = account_prefixes("intermediary", "grantee")
-        self._rows: list[Transfer] = []
-        self._balance: dict[str, int] = defaultdict(int)
-        self._totals: dict[str, int] = defaultdict(int)
+        # Accounts, by code (in order of first use), and what each one is.
+        self._code: dict[str, int] = {}
+        self._accounts: list[str] = []
+        self._is_source: list[bool] = []
+        self._balance: list[int] = []
+        self._totals = [0] * len(KINDS)
+        # The rows, one list per column.
+        self._step: list[int] = []
+        self._date: list[dt.date] = []
+        self._from: list[int] = []
+        self._to: list[int] = []
+        self._cents: list[int] = []
+        self._kind: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._cents)
 
     @property
     def rows(self) -> tuple[Transfer, ...]:
-        """All transfers, oldest first."""
-        return tuple(self._rows)
+        """All transfers, oldest first (built on demand; :meth:`columns` is cheaper)."""
+        names, kinds = self._accounts, _KIND_NAMES
+        return tuple(
+            Transfer(step, date, names[s], names[d], cents, kinds[k])
+            for step, date, s, d, cents, k in zip(
+                self._step, self._date, self._from, self._to, self._cents, self._kind, strict=True
+            )
+        )
+
+    def columns(self) -> dict[str, np.ndarray | list]:
+        """The ledger as columns: ``step``, ``date``, ``from``, ``to``, ``cents``, ``kind``.
+
+        ``cents`` is an int64 array (exact), ``step`` an int64 array, the others lists.
+        """
+        names, kinds = self._accounts, _KIND_NAMES
+        return {
+            "step": np.array(self._step, dtype=np.int64),
+            "date": list(self._date),
+            "from": [names[s] for s in self._from],
+            "to": [names[d] for d in self._to],
+            "cents": np.array(self._cents, dtype=np.int64),
+            "kind": [kinds[k] for k in self._kind],
+        }
 
     def balance(self, account: str) -> int:
         """Return an account's balance in cents."""
-        return self._balance.get(account, 0)
+        code = self._code.get(account)
+        return 0 if code is None else self._balance[code]
 
     def total(self, kind: str) -> int:
         """Return the total of all transfers of one kind, in cents."""
-        return self._totals.get(kind, 0)
+        code = _KIND_CODE.get(kind)
+        return 0 if code is None else self._totals[code]
 
     def transfer(
         self, step: int, date: dt.date, source: str, destination: str, cents: int, kind: str
@@ -112,19 +157,46 @@ class Ledger:
             ValueError: On an unknown kind, a negative or non-integer amount, or a
                 holder paying more than it holds.
         """
-        if kind not in KINDS:
+        k = _KIND_CODE.get(kind)
+        if k is None:
             raise ValueError(f"unknown transfer kind '{kind}'")
-        if not isinstance(cents, int | np.integer) or cents < 0:
+        if type(cents) is not int:
+            if not isinstance(cents, int | np.integer):
+                raise ValueError(
+                    f"amount must be a non-negative whole number of cents, got {cents!r}"
+                )
+            cents = int(cents)
+        if cents <= 0:
+            if cents == 0:
+                return
             raise ValueError(f"amount must be a non-negative whole number of cents, got {cents!r}")
-        if cents == 0:
-            return
-        cents = int(cents)
-        if not source.startswith(self._sources) and self._balance[source] < cents:
-            raise ValueError(f"{source} pays {cents} cents but holds {self._balance[source]}")
-        self._rows.append(Transfer(step, date, source, destination, cents, kind))
-        self._balance[source] -= cents
-        self._balance[destination] += cents
-        self._totals[kind] += cents
+        code = self._code
+        s = code.get(source)
+        if s is None:
+            s = self._open(source)
+        d = code.get(destination)
+        if d is None:
+            d = self._open(destination)
+        balance = self._balance
+        if balance[s] < cents and not self._is_source[s]:
+            raise ValueError(f"{source} pays {cents} cents but holds {balance[s]}")
+        balance[s] -= cents
+        balance[d] += cents
+        self._totals[k] += cents
+        self._step.append(step)
+        self._date.append(date)
+        self._from.append(s)
+        self._to.append(d)
+        self._cents.append(cents)
+        self._kind.append(k)
+
+    def _open(self, account: str) -> int:
+        """Give a new account its code."""
+        code = self._code[account] = len(self._accounts)
+        self._accounts.append(account)
+        self._is_source.append(account.startswith(self._sources))
+        self._balance.append(0)
+        return code
 
     def activity_total(self) -> int:
         """Spent on activities and outlets so far, for show and substantive, in cents."""
@@ -136,13 +208,18 @@ class Ledger:
 
     def holder_balances(self) -> dict[str, int]:
         """Balances of every intermediary, NGO and outlet account."""
-        return {a: b for a, b in self._balance.items() if a.startswith(self._holders)}
+        return {
+            a: b
+            for a, b in zip(self._accounts, self._balance, strict=True)
+            if a.startswith(self._holders)
+        }
 
     def check_books(self) -> MoneySummary:
         """Check that the books balance to the cent and summarise them.
 
-        Replays every row into fresh balances and totals, compares them with the
-        running ones, and checks disbursed = leaked + for show + substantive + unspent.
+        Replays every row into fresh balances and totals (exact int64 sums), compares
+        them with the running ones, and checks disbursed = leaked + for show +
+        substantive + unspent.
 
         Returns:
             The money summary.
@@ -150,29 +227,38 @@ class Ledger:
         Raises:
             BooksUnbalancedError: If anything differs by even one cent.
         """
-        balance: dict[str, int] = defaultdict(int)
-        totals: dict[str, int] = defaultdict(int)
+        n = len(self._accounts)
+        src = np.array(self._from, dtype=np.intp)
+        cents = np.array(self._cents, dtype=np.int64)
+        kinds = np.array(self._kind, dtype=np.intp)
+        replayed = np.zeros(n, dtype=np.int64)
+        np.subtract.at(replayed, src, cents)
+        np.add.at(replayed, np.array(self._to, dtype=np.intp), cents)
+        totals = np.zeros(len(KINDS), dtype=np.int64)
+        np.add.at(totals, kinds, cents)
+        leaked_from = np.zeros(n, dtype=np.int64)
+        leaks = kinds == _KIND_CODE["leak"]
+        np.add.at(leaked_from, src[leaks], cents[leaks])
+        balance = dict(zip(self._accounts, replayed.tolist(), strict=True))
         by_hop: dict[str, int] = defaultdict(int)
-        for row in self._rows:
-            balance[row.source] -= row.cents
-            balance[row.destination] += row.cents
-            totals[row.kind] += row.cents
-            if row.kind == "leak":
-                by_hop[row.source.split(":", 1)[0]] += row.cents
+        for account, kept in zip(self._accounts, leaked_from.tolist(), strict=True):
+            if kept:
+                by_hop[account.split(":", 1)[0]] += kept
         holders = {a: b for a, b in balance.items() if a.startswith(self._holders) and b}
         if holders != {a: b for a, b in self.holder_balances().items() if b}:
             raise BooksUnbalancedError("replayed balances differ from running balances")
         if any(b < 0 for b in holders.values()):
             raise BooksUnbalancedError(f"negative balance: {holders}")
-        if dict(totals) != {k: v for k, v in self._totals.items() if v}:
+        if totals.tolist() != self._totals:
             raise BooksUnbalancedError("replayed totals differ from running totals")
+        total = dict(zip(_KIND_NAMES, totals.tolist(), strict=True))
         funded = -sum(b for a, b in balance.items() if a.startswith(self._sources))
         summary = MoneySummary(
-            disbursed=totals["disbursement"],
-            leaked=totals["leak"],
+            disbursed=total["disbursement"],
+            leaked=total["leak"],
             leaked_by_hop=dict(sorted(by_hop.items())),
-            for_show=totals["for_show"],
-            substantive=totals["substantive"],
+            for_show=total["for_show"],
+            substantive=total["substantive"],
             unspent=sum(holders.values()),
             balanced=False,
         )
@@ -211,21 +297,25 @@ def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:
     >>> sum(split_cents(999_999_999_999, [0.1, 0.2, 0.7]))
     999999999999
     """
-    w = np.asarray(weights, dtype=float)
-    if total == 0 or w.size == 0:
-        return [0] * w.size
-    with np.errstate(over="ignore"):
-        w_sum = w.sum()
-    if not (np.isfinite(w).all() and (w >= 0).all() and np.isfinite(w_sum) and w_sum > 0):
+    w = [float(x) for x in weights]
+    if total == 0 or not w:
+        return [0] * len(w)
+    # Plain Python: the weights are a handful (grantees, activities, intermediaries), where
+    # NumPy's per-call overhead is most of the cost. The sum is taken in order.
+    w_sum = 0.0
+    for x in w:
+        w_sum += x
+    if not (all(math.isfinite(x) and x >= 0 for x in w) and math.isfinite(w_sum) and w_sum > 0):
         raise ValueError(
             f"split_cents needs finite non-negative weights with a positive finite sum; "
-            f"got {w.tolist()[:10]!r}"
+            f"got {w[:10]!r}"
         )
-    exact = total * (w / w_sum)
-    parts = np.floor(exact).astype(np.int64)
-    left = int(total - parts.sum())
-    order = np.argsort(-(exact - parts), kind="stable")
+    exact = [total * (x / w_sum) for x in w]
+    parts = [math.floor(e) for e in exact]
+    left = total - sum(parts)
+    # Largest remainder first; ties keep their order (a stable sort).
+    order = sorted(range(len(w)), key=lambda i: parts[i] - exact[i])
     step = 1 if left > 0 else -1
     for n in range(abs(left)):
         parts[order[n % len(order)]] += step
-    return [int(p) for p in parts]
+    return parts

@@ -21,6 +21,7 @@ from sim.model.audience import Audience
 from sim.model.clock import step_dates, years_per_step
 from sim.model.kinds import ACTOR_KINDS, kinds_with_role, sections
 from sim.model.ledger import Ledger
+from sim.model.recorder import StepRecorder
 from sim.model.shocks import shock_steps
 
 if TYPE_CHECKING:
@@ -28,24 +29,6 @@ if TYPE_CHECKING:
 
 #: Named random streams, each a child of the run's SeedSequence (order matters: append only).
 STREAMS = ("mesa", "network", "audience", "exposure", "peer", "funders")
-
-#: The per-step model table: column -> reporter reading the model's state (Mesa's idiom).
-MODEL_REPORTERS: dict[str, str | Callable[[InfluenceModel], object]] = {
-    "step": "steps",
-    "date": lambda m: m.date.isoformat(),
-    "opinion_mean": lambda m: float(m.audience.opinion.mean()),
-    "favourable_share": lambda m: float(m.favourable.mean()),
-    "reach_share": lambda m: m.audience.reach_share,
-    "reported_influence": lambda m: min(1.0, float(m.reported_shift.sum()) / m.real_population),
-    "disbursed_usd": lambda m: m.ledger.total("disbursement") / 100,
-    "leaked_usd": lambda m: m.ledger.total("leak") / 100,
-    "for_show_usd": lambda m: m.ledger.total("for_show") / 100,
-    "substantive_usd": lambda m: m.ledger.total("substantive") / 100,
-    "activity_usd": lambda m: m.ledger.activity_total() / 100,
-    "unspent_usd": lambda m: m.ledger.unspent() / 100,
-}
-#: Columns of the per-step model table, in output order.
-MODEL_COLUMNS = tuple(MODEL_REPORTERS)
 
 
 def make_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -68,7 +51,11 @@ class InfluenceModel(mesa.Model):
     5. The audience receives the contacts and updates opinions (see ``audience``).
     6. Intermediaries note what was delivered; funders read reports, update beliefs
        and audit.
-    7. The DataCollector records the step.
+    7. The step is recorded (``datacollector``, a :class:`StepRecorder`).
+
+    In the no-spending counterfactual steps 2, 3 and 6 are skipped: no money moves, so
+    there is nothing to pass on or report (grantees still work in step 4, since an outlet
+    may reach people without new money).
 
     Args:
         spec: The validated scenario. (Not called ``scenario``: that is Mesa's own
@@ -97,6 +84,7 @@ class InfluenceModel(mesa.Model):
         scenario = self.spec = spec
         self.counterfactual = counterfactual
         self.dates = step_dates(scenario.time)
+        self._date = self.dates[0]
         self.years = years_per_step(scenario.time)
         self.ledger = Ledger()
         self.events: list[dict[str, object]] = []
@@ -148,20 +136,9 @@ class InfluenceModel(mesa.Model):
             ]
         self.holders = [*self.intermediaries_by_id.values(), *self.grantees_by_id.values()]
 
-        self.datacollector = mesa.DataCollector(
-            model_reporters=MODEL_REPORTERS,
-            tables={
-                "segments": [
-                    "step",
-                    "date",
-                    "segment",
-                    "opinion_mean",
-                    "favourable_share",
-                    "reach_share",
-                    "reported_influence",
-                ],
-                "outlets": ["step", "date", "outlet", "status", "reach_share"],
-            },
+        #: What each step records (answers Mesa's DataCollector read methods).
+        self.datacollector = StepRecorder(
+            self.dates, self.audience.segment_ids, list(self.outlets_by_id)
         )
         self.real_population = scenario.audience.real_population
         self.favourable = np.zeros(self.audience.size, dtype=bool)
@@ -180,7 +157,7 @@ class InfluenceModel(mesa.Model):
     @property
     def date(self) -> dt.date:
         """Start date of the current step."""
-        return self.dates[self.step_index]
+        return self._date
 
     @property
     def n_steps(self) -> int:
@@ -250,15 +227,20 @@ class InfluenceModel(mesa.Model):
     # -- the step ------------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one step, in the order given in the class docstring."""
+        self._date = self.dates[self.step_index]
         for shock in self._due.get(self.step_index, []):
             self.log_event(shock.type, shock.id, shock.apply(self) + _label(shock.label))
         self.contacts[:] = 0.0
         self.strength[:] = 0.0
-        for holder in self.holders:
-            holder.received_from.clear()
-
-        self.agents_by_type[Funder].do("disburse")
-        self._do(Intermediary, "distribute")
+        # In the counterfactual no money moves, so the parts of the step that only move
+        # money or report on it are skipped (grantees still work: an outlet may reach
+        # people without new money).
+        money_moves = not self.counterfactual
+        if money_moves:
+            for holder in self.holders:
+                holder.received_from.clear()
+            self.agents_by_type[Funder].do("disburse")
+            self._do(Intermediary, "distribute")
         for kind in self.grantee_kinds:
             self._do(kind.agent, "work")
         self.audience.step(
@@ -269,9 +251,11 @@ class InfluenceModel(mesa.Model):
             self.streams["exposure"],
             self.streams["peer"],
         )
-        self._do(Intermediary, "record_delivery")
-        self.agents_by_type[Funder].do("review")
-        self._collect()
+        if money_moves:
+            self._do(Intermediary, "record_delivery")
+            self.agents_by_type[Funder].do("review")
+        self.favourable = self.audience.opinion > self.spec.audience.favourable_threshold
+        self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
 
@@ -285,38 +269,6 @@ class InfluenceModel(mesa.Model):
     def _do(self, kind: type[mesa.Agent], method: str) -> None:
         if kind in self.agents_by_type:
             self.agents_by_type[kind].do(method)
-
-    def _collect(self) -> None:
-        a = self.audience
-        self.favourable = a.opinion > self.spec.audience.favourable_threshold
-        self.datacollector.collect(self)
-        date = self.date.isoformat()
-        means, shares = a.segment_means(a.opinion), a.segment_means(self.favourable)
-        reported = np.minimum(1.0, self.reported_shift / a.real_sizes)
-        for n, seg in enumerate(a.segment_ids):
-            self.datacollector.add_table_row(
-                "segments",
-                {
-                    "step": self.steps,
-                    "date": date,
-                    "segment": seg,
-                    "opinion_mean": float(means[n]),
-                    "favourable_share": float(shares[n]),
-                    "reach_share": float(a.reached_share[n]),
-                    "reported_influence": float(reported[n]),
-                },
-            )
-        for outlet in self.outlets_by_id.values():
-            self.datacollector.add_table_row(
-                "outlets",
-                {
-                    "step": self.steps,
-                    "date": date,
-                    "outlet": outlet.spec.id,
-                    "status": outlet.status,
-                    "reach_share": outlet.reach_share,
-                },
-            )
 
 
 def channel_half_lives(scenario: Scenario) -> list[float]:

@@ -226,9 +226,7 @@ class Funder(mesa.Agent):
         self.schedule[now:] = np.floor(self.schedule[now:] * factor).astype(np.int64)
 
     def disburse(self) -> None:
-        """Pay this step's budget to the intermediaries (nothing in the counterfactual)."""
-        if self.model.counterfactual:
-            return
+        """Pay this step's budget to the intermediaries (skipped in the counterfactual)."""
         amount = int(self.schedule[self.model.step_index])
         weights = [self.spec.allocation[i] * max(self.belief[i], 1e-6) for i in self.belief]
         for agent, cents in zip(self.intermediaries, split_cents(amount, weights), strict=True):
