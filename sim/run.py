@@ -6,6 +6,7 @@ returns a :class:`RunResult` of plain tables; it neither prints nor writes files
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,8 +43,8 @@ class RunResult:
             (:func:`sim.output.money_by_step`).
         segments: One row per step and segment, actual and counterfactual.
         outlets: One row per step and outlet: status and reach.
-        ledger: Every transfer: ``step``, ``date``, ``from``, ``to``, ``cents`` (exact
-            integer cents) and ``kind``.
+        ledger_columns: The ledger as columns (:meth:`~sim.model.ledger.Ledger.columns`);
+            :attr:`ledger` is the same as a table.
         events: Shocks, audits and replacements.
         money: The balanced books, in cents.
         books_balance: The outcome of the end-of-run balance check of the run and its
@@ -57,12 +58,23 @@ class RunResult:
     trajectories: pd.DataFrame
     segments: pd.DataFrame
     outlets: pd.DataFrame
-    ledger: pd.DataFrame
+    ledger_columns: dict[str, object] = field(repr=False)
     events: pd.DataFrame
     money: MoneySummary
     budget_cents: int
     books_balance: bool
     seconds: float = field(default=0.0)
+
+    @functools.cached_property
+    def ledger(self) -> pd.DataFrame:
+        """Every transfer, one row each: ``step``, ``date``, ``from``, ``to``, ``cents``.
+
+        Also ``kind``; ``cents`` are exact integers. Built on first use, so sweeps that
+        only compute metrics never pay for it.
+        """
+        columns = dict(self.ledger_columns)
+        columns["date"] = [d.isoformat() for d in columns["date"]]
+        return pd.DataFrame(columns)
 
     def money_usd(self) -> dict[str, object]:
         """The money summary in USD, as floats (the manifest writes the same keys exactly)."""
@@ -115,7 +127,7 @@ def simulate(
         trajectories=_trajectories(actual, baseline),
         segments=_segments(actual, baseline),
         outlets=actual.datacollector.get_table_dataframe("outlets"),
-        ledger=_ledger(actual),
+        ledger_columns=actual.ledger.columns(),
         events=pd.DataFrame(actual.events, columns=["step", "date", "kind", "target", "detail"]),
         money=money,
         budget_cents=sum(f.planned_cents for f in actual.funders),
@@ -140,9 +152,3 @@ def _segments(actual: InfluenceModel, baseline: InfluenceModel) -> pd.DataFrame:
     df["counterfactual_opinion_mean"] = cf["opinion_mean"]
     df["attributable_opinion"] = df["opinion_mean"] - cf["opinion_mean"]
     return df
-
-
-def _ledger(model: InfluenceModel) -> pd.DataFrame:
-    columns = model.ledger.columns()
-    columns["date"] = [d.isoformat() for d in columns["date"]]
-    return pd.DataFrame(columns)

@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import yaml
 
 from sim.run import RunResult
+from sim.sweep.store import SUMMARY
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = ROOT / "scenarios" / "minimal.yaml"
@@ -59,3 +61,10 @@ def media_control_only(result: RunResult) -> float:
     """A synthetic outcome that depends on host_state.media_control and nothing else."""
     control = result.scenario.host_state.media_control
     return control**2 + 0.5 * control
+
+
+def committed_runs(out: Path) -> int:
+    """Runs a sweep folder holds on disk (committed in batch files: see sim.sweep.store)."""
+    folder = out / SUMMARY
+    files = sorted(folder.glob("[!._]*.parquet")) if folder.is_dir() else []
+    return sum(pq.read_metadata(f).num_rows for f in files)

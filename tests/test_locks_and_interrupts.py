@@ -29,9 +29,9 @@ from sim.sweep import SweepStore
 from sim.sweep.cli import add_sweep_parsers, cmd_sweep
 from sim.sweep.load import load_sweep
 from sim.sweep.runner import run_sweep
-from sim.sweep.store import SUMMARY, TRAJECTORIES
+from sim.sweep.store import TRAJECTORIES
 from tests.conftest import ROOT
-from tests.sweep_helpers import MINIMAL, write_sweep
+from tests.sweep_helpers import MINIMAL, committed_runs, write_sweep
 
 #: Set in a sweep's environment to make hangs_when_controlled hang.
 HANG = "SIM_TEST_HANG"
@@ -70,11 +70,6 @@ def start_sweep(path: Path, out: Path, *extra: str, hang: bool = True) -> subpro
     )
 
 
-def stored_runs(out: Path) -> int:
-    folder = out / SUMMARY
-    return len(list(folder.glob("run-*.parquet"))) if folder.is_dir() else 0
-
-
 def wait_for(condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -98,7 +93,7 @@ def test_ctrl_c_stops_hung_runs_within_seconds_and_resume_finishes(tmp_path, to_
     path, out = hanging_sweep(tmp_path), tmp_path / "out"
     proc = start_sweep(path, out, "--workers", "2")
     try:
-        wait_for(lambda: stored_runs(out) >= 2 or proc.poll() is not None)
+        wait_for(lambda: committed_runs(out) >= 2 or proc.poll() is not None)
         time.sleep(0.5)  # both workers are now in hung runs
         workers = psutil.Process(proc.pid).children(recursive=True)
         started = time.monotonic()
@@ -223,7 +218,7 @@ def test_a_second_sweep_on_the_same_folder_is_refused(tmp_path, capsys):
     path, out = hanging_sweep(tmp_path), tmp_path / "out"
     first = start_sweep(path, out, "--workers", "2")
     try:
-        wait_for(lambda: stored_runs(out) >= 2 or first.poll() is not None)
+        wait_for(lambda: committed_runs(out) >= 2 or first.poll() is not None)
         assert sweep_command(str(path), "--out", str(out), "--resume", "--workers", "1") == 2
         err = capsys.readouterr().err
         assert f"error: {out.resolve()} is being written by another process (pid {first.pid}" in err

@@ -160,9 +160,10 @@ def test_backlash_pushes_people_far_from_the_message_away():
     a.opinion[:] = np.where(np.arange(a.size) % 2 == 0, 0.9, -0.5)
     a.predisposition[:] = a.opinion
     a.stock[:] = 5.0
+    a.live[:] = True  # the stocks hold exposure now
     before = a.opinion.copy()
     nothing = np.zeros((len(a.half_lives), 2))
-    a.step(nothing, nothing, 0.0, 0.0, m.streams["exposure"], m.streams["peer"])
+    a.step(nothing, nothing, 0.0, 0.0, m.streams["peer"])
     near, far = before > 0.5, before < 0
     assert np.all(a.opinion[near] > before[near])  # within the latitude: pulled toward +1
     assert np.all(a.opinion[far] < before[far])  # outside it: pushed away

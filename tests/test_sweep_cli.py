@@ -12,9 +12,8 @@ import psutil
 
 from sim.sweep import SweepStore
 from sim.sweep.cli import add_sweep_parsers, cmd_sweep
-from sim.sweep.store import SUMMARY
 from tests.conftest import ROOT
-from tests.sweep_helpers import write_sweep
+from tests.sweep_helpers import committed_runs, write_sweep
 
 
 def sweep_command(*argv: str) -> int:
@@ -91,7 +90,7 @@ def test_ctrl_c_stops_the_workers_and_keeps_what_finished(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if (out / SUMMARY).is_dir() and len(list((out / SUMMARY).glob("run-*"))) >= 3:
+            if committed_runs(out) >= 3:
                 break
             time.sleep(0.02)
         children = psutil.Process(proc.pid).children(recursive=True)

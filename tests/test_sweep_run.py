@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -191,3 +192,35 @@ def test_manifest_records_the_sweep_and_its_sessions(tmp_path):
     assert [s["ok"] for s in manifest["sessions"]] == [8, 0]
     assert np.isfinite([s["seconds"] for s in manifest["sessions"]]).all()
     assert os.stat(tmp_path / "out" / "sweep.json").st_mode & 0o044  # not private to the user
+
+
+def test_runs_are_committed_in_batches_by_count_and_by_timer(tmp_path):
+    sweep = load_sweep(write_sweep(tmp_path))
+    run_sweep(sweep, tmp_path / "done")
+    (batch,) = (tmp_path / "done" / SUMMARY).glob("batch-*.parquet")
+    rows = pq.read_table(batch).sort_by("run_id").to_pylist()
+
+    def on_disk(root) -> int:
+        files = (root / SUMMARY).glob("batch-*.parquet")
+        return sum(pq.read_metadata(f).num_rows for f in files)
+
+    # By count: nothing reaches the disk until three runs are held, then all three.
+    shutil.copytree(tmp_path / "done", tmp_path / "count")
+    for f in (tmp_path / "count" / SUMMARY).iterdir():
+        f.unlink()
+    store = SweepStore(tmp_path / "count", batch_runs=3, batch_seconds=3600)
+    store.write_run(rows[0])
+    store.write_run(rows[1])
+    assert on_disk(tmp_path / "count") == 0 and store.uncommitted == 2
+    store.write_run(rows[2])
+    assert on_disk(tmp_path / "count") == 3 and store.uncommitted == 0
+    # By timer: a lone run is on disk shortly after it finished, with nothing else arriving.
+    store.batch_runs, store.batch_seconds = 100, 0.2
+    store.write_run(rows[3])
+    deadline = time.monotonic() + 10
+    while on_disk(tmp_path / "count") < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert on_disk(tmp_path / "count") == 4 and store.uncommitted == 0
+    store.compact()  # this session's two batches become one file
+    assert len(list((tmp_path / "count" / SUMMARY).glob("batch-*.parquet"))) == 1
+    assert store.completed_run_ids() == {0, 1, 2, 3}

@@ -32,14 +32,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.model.clock import per_step
+from sim.model.compiled import compiled
 from sim.model.dynamics import PEER_RULES
 from sim.model.ledger import split_cents
 from sim.model.network import build_network, neighbour_arrays
+from sim.model.response import respond
 
 if TYPE_CHECKING:
     from sim.scenario.schema import AudienceSpec
-
-MESSAGE_TARGET = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,9 @@ class Audience:
         network: A prebuilt adjacency (shared by a run and its counterfactual); built
             from ``rng_network`` when None.
         rng_network: Stream for the network generator.
+        reception_key: Key of the counter-based reception draws: runs that share it
+            (a run and its counterfactual) see the same draw for the same person,
+            durability class and step.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class Audience:
         half_lives: list[float],
         network: sp.csr_array | None = None,
         rng_network: np.random.Generator | None = None,
+        reception_key: int = 0,
     ) -> None:
         self.spec = spec
         self.segment_ids = [s.id for s in spec.segments]
@@ -124,6 +128,30 @@ class Audience:
         )
         self.years = years
         self.reached_share = np.zeros(len(sizes))
+        #: Segment k is people bounds[k] to bounds[k + 1] - 1.
+        self.bounds = np.cumsum([0, *sizes]).astype(np.int64)
+        #: Key of the counter-based reception draws (see :mod:`sim.model.response`).
+        self.reception_key = reception_key
+        #: Per durability class: has it ever held exposure? Classes that have not (all of
+        #: them in the no-spending counterfactual, unless an outlet works unfunded) are
+        #: skipped. Set it when writing to ``stock`` from outside.
+        self.live = np.zeros(len(self.half_lives), dtype=bool)
+        self.steps_done = 0
+        self._scratch = (np.empty(n), np.zeros(n, dtype=bool))
+        # Hill exponent, K**hill, latitude, backlash, effect, relaxation; then the state
+        # media pull and stance, set each step.
+        self._params = np.array(
+            [
+                ex.hill_exponent,
+                ex.half_saturation**ex.hill_exponent,
+                ex.latitude,
+                ex.backlash,
+                self.rates.effect,
+                self.rates.relax,
+                0.0,
+                0.0,
+            ]
+        )
 
     @property
     def size(self) -> int:
@@ -136,7 +164,6 @@ class Audience:
         strength: np.ndarray,
         stance: float,
         state_pull_per_year: float,
-        rng_exposure: np.random.Generator,
         rng_peer: np.random.Generator,
     ) -> None:
         """Advance opinions by one step.
@@ -147,10 +174,8 @@ class Audience:
             strength: Sum over contacts of their persuasive strength, likewise.
             stance: The host state's stance.
             state_pull_per_year: Yearly rate of the state media's pull to the stance.
-            rng_exposure: Stream for reception.
             rng_peer: Stream for the peer-influence kernel.
         """
-        ex, r = self.spec.exposure, self.rates
         sizes = self.real_sizes
         per_person = np.divide(contacts, sizes, out=np.zeros_like(contacts), where=sizes > 0)
         p_reached = -np.expm1(-per_person)
@@ -161,56 +186,29 @@ class Audience:
             np.divide(per_person, p_reached, out=np.zeros_like(per_person), where=p_reached > 0)
             * mean_strength
         )
-        u = rng_exposure.random((len(self.half_lives), self.size))
-        reached = np.empty(self.size, dtype=bool)
-        any_reached = np.zeros(self.size, dtype=bool)
-        self.stock *= r.decay[:, None]
-        for c in range(len(self.half_lives)):
-            for k, seg in enumerate(self._slices):
-                if p_reached[c, k] == 0.0:
-                    continue
-                np.less(u[c, seg], p_reached[c, k], out=reached[seg])
-                any_reached[seg] |= reached[seg]
-                stock = self.stock[c, seg]  # a view: updated in place
-                stock += reached[seg] * dose[c, k]
-        self.reached_share = self.segment_means(any_reached)
-        # The stock acts over the whole step while it decays: its mean over the step is
-        # the stock at the start times (1 - decay) / -ln(decay), per durability class.
-        total = r.step_mean @ self.stock
-
-        # The same arithmetic as the textbook expressions in the comments, in the same
-        # order (so bit-identical results), with fewer N-sized temporaries.
+        self.live |= (p_reached > 0).any(axis=1)
+        self._params[6:] = per_step(state_pull_per_year, self.years), stance
         x = self.opinion
-        if total.any():
-            # pull = sh / (sh + K**h) with sh = stock**h
-            pull = total**ex.hill_exponent
-            denom = pull + ex.half_saturation**ex.hill_exponent
-            pull /= denom
-            # direction = where(|d| <= latitude, d, -backlash * sign(d)) with d = 1 - x
-            direction = MESSAGE_TARGET - x
-            far = np.abs(direction) > ex.latitude
-            direction[far] = -ex.backlash * np.sign(direction[far])
-            # x = x + effect * susceptibility * pull * direction
-            t = np.multiply(self.susceptibility, r.effect)
-            t *= pull
-            t *= direction
-            t += x
-            x = t
-        # x = x + relax * (predisposition - x)
-        t = self.predisposition - x
-        t *= r.relax
-        t += x
-        x = t
-        state = per_step(state_pull_per_year, self.years)
-        if state:
-            # x = x + state * (stance - x)
-            t = stance - x
-            t *= state
-            t += x
-            x = t
-        peer = self.spec.peer
-        x = PEER_RULES[peer.rule].step(x, self.indptr, self.indices, r.pairs, rng_peer, peer)
-        # x is a fresh array here (never self.opinion), so it can be clipped in place.
+        reached = respond(
+            x,
+            self.predisposition,
+            self.susceptibility,
+            self.stock,
+            self.bounds,
+            p_reached,
+            dose,
+            self.rates.decay,
+            self.rates.step_mean,
+            self.live,
+            self.reception_key,
+            self.steps_done,
+            self._params,
+            self._scratch,
+        )
+        self.steps_done += 1
+        self.reached_share = reached / self.segment_sizes
+        peer, pairs = self.spec.peer, self.rates.pairs
+        x = PEER_RULES[peer.rule].step(x, self.indptr, self.indices, pairs, rng_peer, peer)
         self.opinion = np.clip(x, -1.0, 1.0, out=x)
 
     @property
@@ -231,3 +229,30 @@ class Audience:
         else:
             sums = np.array([values[seg].sum() for seg in self._slices], dtype=float)
         return sums / self.segment_sizes
+
+    def opinion_summary(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per segment, the sum of opinions and the number of people above ``threshold``.
+
+        One compiled pass over the people (the sums are taken in blocks of 4,096 people,
+        then over the blocks, which keeps the rounding error near that of NumPy's
+        pairwise sums).
+        """
+        sums = np.zeros(len(self._slices))
+        above = np.zeros(len(self._slices), dtype=np.int64)
+        compiled(_summary_loop)(self.opinion, self.bounds, float(threshold), sums, above)
+        return sums, above
+
+
+def _summary_loop(
+    x: np.ndarray, bounds: np.ndarray, threshold: float, sums: np.ndarray, above: np.ndarray
+) -> None:
+    """Sum ``x`` and count ``x > threshold`` within each segment (see opinion_summary)."""
+    for k in range(bounds.size - 1):
+        total, count = 0.0, 0
+        for start in range(bounds[k], bounds[k + 1], 4096):
+            block = 0.0
+            for i in range(start, min(start + 4096, bounds[k + 1])):
+                block += x[i]
+                count += x[i] > threshold
+            total += block
+        sums[k], above[k] = total, count

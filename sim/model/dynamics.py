@@ -27,11 +27,12 @@ this module stays cheap for code that only needs :data:`PEER_RULES`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
+from sim.model.compiled import compiled
 
 
 def draw_focal(n_people: int, n_draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -214,16 +215,9 @@ _LOOPS: dict[str, Callable[..., None]] = {
 }
 
 
-@functools.cache
 def _compiled(name: str) -> Callable[..., None]:
-    """The loop ``name`` compiled with Numba (compiled once per process, cached on disk).
-
-    Numba is imported here rather than at module level so that reading :data:`PEER_RULES`
-    (the scenario schema does) does not pay for importing it.
-    """
-    import numba
-
-    return numba.njit(cache=True, nogil=True)(_LOOPS[name])
+    """The loop ``name``, compiled (see :mod:`sim.model.compiled`)."""
+    return compiled(_LOOPS[name])
 
 
 def deffuant_step(

@@ -97,6 +97,7 @@ class InfluenceModel(mesa.Model):
             channel_half_lives(scenario),
             network=network,
             rng_network=self.streams["network"],
+            reception_key=int(self.streams["exposure"].integers(2**64, dtype=np.uint64)),
         )
         self.segment_index = {s: n for n, s in enumerate(self.audience.segment_ids)}
         self._languages = {s.id: s.languages for s in scenario.audience.segments}
@@ -141,7 +142,6 @@ class InfluenceModel(mesa.Model):
             self.dates, self.audience.segment_ids, list(self.outlets_by_id)
         )
         self.real_population = scenario.audience.real_population
-        self.favourable = np.zeros(self.audience.size, dtype=bool)
 
     # -- views used by the actors ------------------------------------------------------------
     @property
@@ -248,13 +248,11 @@ class InfluenceModel(mesa.Model):
             self.strength,
             self.host.stance,
             self.host.state_media_pull_per_year,
-            self.streams["exposure"],
             self.streams["peer"],
         )
         if money_moves:
             self._do(Intermediary, "record_delivery")
             self.agents_by_type[Funder].do("review")
-        self.favourable = self.audience.opinion > self.spec.audience.favourable_threshold
         self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False

@@ -70,18 +70,18 @@ class StepRecorder:
     def collect(self, model: InfluenceModel) -> None:
         """Record the step the model has just completed."""
         a, row = model.audience, self.rows
-        favourable = model.favourable
+        sums, above = a.opinion_summary(model.spec.audience.favourable_threshold)
         reported = model.reported_shift
         self.model[row] = (
-            a.opinion.mean(),
-            favourable.mean(),
+            sums.sum() / a.size,
+            above.sum() / a.size,
             a.reach_share,
             min(1.0, float(reported.sum()) / model.real_population),
         )
         self.cents[row] = [model.ledger.total(k) for k in RECORDED_KINDS]
         table = self.by_segment[row]
-        table[:, 0] = a.segment_means(a.opinion)
-        table[:, 1] = a.segment_means(favourable)
+        table[:, 0] = sums / a.segment_sizes
+        table[:, 1] = above / a.segment_sizes
         table[:, 2] = a.reached_share
         table[:, 3] = np.minimum(1.0, reported / a.real_sizes)
         outlets = list(model.outlets_by_id.values())

@@ -46,9 +46,6 @@ from sim.sweep.store import (
 )
 from sim.sweep.tasks import RunOutcome, RunTask, describe
 
-#: Merge single-run files into a batch after this many (keeps the file count low).
-COMPACT_EVERY = 500
-
 
 class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C during a sweep; carries the report of what was stored.
@@ -267,16 +264,14 @@ def execute_sweep(
     plan: SweepPlan,
     executor: Executor,
     progress: Callable[[int], object] | None = None,
-    *,
-    compact_every: int = COMPACT_EVERY,
 ) -> SweepReport:
     """Run the plan's pending runs on an (entered) executor and store each as it finishes.
 
     Args:
         plan: From :func:`prepare_sweep`.
         executor: An executor, inside its ``with`` block.
-        progress: Called with 1 after each stored run.
-        compact_every: Merge single-run files after this many.
+        progress: Called with 1 after each finished run (stored in batches: see
+            :mod:`sim.sweep.store`).
 
     A run that exceeds the sweep's ``run_time_limit_s`` is stopped by the executor and
     stored as failed. The folder's lock (taken by :func:`prepare_sweep`) is released
@@ -312,8 +307,6 @@ def execute_sweep(
                 report.failed += 1
             if progress is not None:
                 progress(1)
-            if store.singles >= compact_every:
-                store.compact()
     except KeyboardInterrupt:
         report.interrupted = True
     finally:

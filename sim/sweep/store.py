@@ -10,13 +10,18 @@ Layout of a sweep folder::
                             parameter values, metrics, status, error, duration_s
     trajectories/*.parquet  (only when kept) one row per run and step
 
-Each finished run is written to a hidden temporary file and renamed into place
-(``os.replace``, atomic), so a file is either complete or absent whatever happens
-to the process. Runs are first written one file each (``run-<run_id>.parquet``);
-every few hundred runs, and at the end of a session, those files are merged into
-one ``batch-*.parquet`` and then deleted. A crash between the two leaves a run in
-both; readers keep one copy (the rows are identical), so nothing is lost or
-counted twice. Files whose names start with '.' or '_' are not part of the dataset,
+Finished runs are kept in memory and committed in batches: when ``BATCH_RUNS`` have
+accumulated, ``BATCH_SECONDS`` after the first run of a batch finished (a timer, so a
+finished run is on disk within seconds even while the next runs take hours), and at the
+end of a session (Ctrl-C included). A commit writes one ``batch-*.parquet`` per table to a hidden
+temporary file and renames it into place (``os.replace``, atomic), so a file is either
+complete or absent whatever happens to the process; a process killed outright loses at
+most the runs since the last commit (a couple of seconds of work), which ``--resume``
+runs again with the same seeds, hence the same results. At the end of a session the
+session's batch files are merged into one. Older sweeps stored one file per run
+(``run-<run_id>.parquet``); they are still read. Should a run be stored twice (a crash
+between writing a merged file and deleting its parts), readers keep one copy (the rows
+are identical). Files whose names start with '.' or '_' are not part of the dataset,
 which is how pyarrow, polars and R's arrow read it by default.
 """
 
@@ -26,6 +31,7 @@ import datetime as dt
 import json
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -48,7 +54,12 @@ FORMAT = "influence-sim sweep 1"
 KEY_COLUMNS = ("run_id", "point_id", "replicate", "seed")
 STATUS_COLUMNS = ("status", "error", "duration_s")
 
+#: A commit happens when this many runs are waiting, or this many seconds after the first.
+BATCH_RUNS = 500
+BATCH_SECONDS = 2.0
+
 _RUN_FILE = re.compile(r"^run-(\d+)\.parquet$")
+_BATCH_FILE = re.compile(r"^batch-[0-9a-f]+\.parquet$")
 _KIND_TYPES = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "string": pa.string()}
 
 
@@ -119,10 +130,23 @@ class SweepStore:
         root: The folder.
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        batch_runs: int = BATCH_RUNS,
+        batch_seconds: float = BATCH_SECONDS,
+    ) -> None:
         self.root = Path(root)
         self._manifest: dict[str, Any] | None = None
-        self.singles = 0  # run files not yet merged into a batch (this session's count)
+        self.batch_runs, self.batch_seconds = batch_runs, batch_seconds
+        self._rows: list[dict[str, Any]] = []  # finished runs not yet committed
+        self._trajectories: list[pa.Table] = []
+        self._session_files: list[str] = []  # batch files this session committed
+        # The timer commits from its own thread; the lock keeps commits one at a time.
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._timer_error: BaseException | None = None
 
     # -- creating and opening --------------------------------------------------------------
     @classmethod
@@ -204,49 +228,103 @@ class SweepStore:
 
     # -- writing ---------------------------------------------------------------------------
     def write_run(self, row: dict[str, Any], trajectories: pa.Table | None = None) -> None:
-        """Store one finished run: its trajectories (if any) first, then its summary row.
-
-        The summary file is what marks the run as done, so a crash between the two
-        leaves trajectories that the next session overwrites.
+        """Add one finished run; it is committed with its batch (see the module).
 
         Args:
             row: The summary row (every column of :attr:`schema`).
             trajectories: The run's trajectories, with :func:`trajectories_schema`.
+
+        Raises:
+            OSError: If the timer's last commit failed (the runs stay held).
         """
-        name = f"run-{row['run_id']:09d}.parquet"
-        if trajectories is not None:
+        with self._lock:
+            self._raise_timer_error()
+            self._rows.append(row)
+            if trajectories is not None:
+                self._trajectories.append(trajectories)
+            if len(self._rows) >= self.batch_runs:
+                self._commit()
+            elif self._timer is None:
+                self._timer = threading.Timer(self.batch_seconds, self._commit_from_timer)
+                self._timer.daemon = True
+                self._timer.start()
+
+    @property
+    def uncommitted(self) -> int:
+        """Finished runs held in memory, not yet on disk."""
+        return len(self._rows)
+
+    def commit(self) -> None:
+        """Write the runs held in memory now (see :meth:`_commit`)."""
+        with self._lock:
+            self._raise_timer_error()
+            self._commit()
+
+    def _commit_from_timer(self) -> None:
+        with self._lock:
+            try:
+                self._commit()
+            except BaseException as exc:  # reported by the next write_run or commit
+                self._timer_error = exc
+
+    def _raise_timer_error(self) -> None:
+        error, self._timer_error = self._timer_error, None
+        if error is not None:
+            raise error
+
+    def _commit(self) -> None:
+        """Trajectories first, then the summary rows (hold the lock).
+
+        The summary file is what marks the runs as done, so a crash between the two
+        leaves trajectories that readers ignore (they read only runs in the summary) and
+        the next session writes again.
+        """
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._rows:
+            return
+        name = f"batch-{uuid.uuid4().hex[:16]}.parquet"
+        if self._trajectories:
             (self.root / TRAJECTORIES).mkdir(exist_ok=True)
-            atomic_file(self.root / TRAJECTORIES / name, lambda p: pq.write_table(trajectories, p))
-        table = pa.Table.from_pylist([row], schema=self.schema)
-        atomic_file(self.root / SUMMARY / name, lambda p: pq.write_table(table, p))
-        self.singles += 1
+            table = pa.concat_tables(self._trajectories)
+            atomic_file(self.root / TRAJECTORIES / name, lambda p: pq.write_table(table, p))
+        rows = pa.Table.from_pylist(self._rows, schema=self.schema)
+        atomic_file(self.root / SUMMARY / name, lambda p: pq.write_table(rows, p))
+        self._session_files.append(name)
+        self._rows, self._trajectories = [], []
 
     def compact(self) -> None:
-        """Merge the single-run files into one batch file per table, then delete them."""
-        self._compact(self.root / SUMMARY, self.schema, in_memory=True)
-        self._compact(self.root / TRAJECTORIES, trajectories_schema(), in_memory=False)
-        self.singles = 0
+        """Commit what is held, then merge this session's batch files into one per table.
+
+        Single-run files left by older versions are merged too; the parts are deleted.
+        """
+        self.commit()
+        parts = set(self._session_files)
+        self._compact(self.root / SUMMARY, self.schema, parts, in_memory=True)
+        self._compact(self.root / TRAJECTORIES, trajectories_schema(), parts, in_memory=False)
+        self._session_files = []
 
     @staticmethod
-    def _compact(folder: Path, schema: pa.Schema, *, in_memory: bool) -> None:
+    def _compact(folder: Path, schema: pa.Schema, parts: set[str], *, in_memory: bool) -> None:
         if not folder.is_dir():  # trajectories not kept
             return
-        singles = sorted(p for p in folder.iterdir() if _RUN_FILE.match(p.name))
-        if len(singles) < 2:
+        merge = sorted(p for p in folder.iterdir() if p.name in parts or _RUN_FILE.match(p.name))
+        if len(merge) < 2:
             return
         target = folder / f"batch-{uuid.uuid4().hex[:16]}.parquet"
         if in_memory:  # summary rows: small; one sorted row group reads fastest
-            table = pa.concat_tables([pq.read_table(p, schema=schema) for p in singles])
+            table = pa.concat_tables([pq.read_table(p, schema=schema) for p in merge])
             atomic_file(target, lambda t: pq.write_table(table.sort_by("run_id"), t))
-        else:  # trajectories: streamed, one run at a time, so memory stays flat
+        else:  # trajectories: streamed, one file at a time, so memory stays flat
 
             def stream(tmp: Path) -> None:
                 with pq.ParquetWriter(tmp, schema) as writer:
-                    for p in singles:
+                    for p in merge:
                         writer.write_table(pq.read_table(p, schema=schema))
 
             atomic_file(target, stream)
-        for p in singles:
+        for p in merge:
             p.unlink()
 
     # -- reading ---------------------------------------------------------------------------
@@ -257,7 +335,7 @@ class SweepStore:
             m = _RUN_FILE.match(path.name)
             if m:
                 done.add(int(m.group(1)))
-            elif path.name.startswith("batch-") and path.suffix == ".parquet":
+            elif _BATCH_FILE.match(path.name):
                 done.update(pq.read_table(path, columns=["run_id"])["run_id"].to_pylist())
         return done
 

@@ -1,0 +1,251 @@
+"""How people respond to a step's contacts: reception, acceptance, relaxation, state media.
+
+One compiled pass over the people does all four (the audience's steps 1 to 3; see
+:mod:`sim.model.audience`), reading and writing each person's numbers once. At 10^7
+people a step's work is bounded by memory traffic, and separate NumPy expressions would
+each read and write the whole population again.
+
+Reception draws are counter-based: person ``i`` in durability class ``c`` at step ``t``
+is reached when ``u < p`` for the uniform number ``u = uniform(key, counter)`` with
+``counter = (t * C + c) * N + i`` (``C`` classes, ``N`` people). ``uniform`` is
+SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators",
+OOPSLA): the ``counter``-th output of the generator seeded with ``key``, which passes
+BigCrush; its top 53 bits make a double in [0, 1). So:
+
+- a number is computed only where a segment is reached at all (in the no-spending
+  counterfactual, almost nowhere), and no N-sized array of draws is ever stored;
+- a run and its counterfactual (same seed, same key) see the same number for the same
+  person, class and step, so whoever is reached in both is reached by the same draw (the
+  common random numbers of the matched comparison), as before;
+- the numbers do not depend on how many were used before, so skipping is free.
+
+:func:`respond_reference` is the same arithmetic written plainly in NumPy and Python, for
+tests; :func:`respond` runs the compiled loop.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from sim.model.compiled import compiled
+
+#: Where every funded message pulls people (the funder's position on the [-1, 1] scale).
+MESSAGE_TARGET = 1.0
+MASK64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
+
+
+def splitmix64(key: int, counter: int) -> int:
+    """The ``counter``-th output (from 0) of SplitMix64 seeded with ``key`` (plain Python).
+
+    >>> splitmix64(0, 0)  # the first output of SplitMix64 seeded with 0
+    16294208416658607535
+    """
+    z = (key + (counter + 1) * GAMMA) & MASK64
+    z = ((z ^ (z >> 30)) * MIX1) & MASK64
+    z = ((z ^ (z >> 27)) * MIX2) & MASK64
+    return z ^ (z >> 31)
+
+
+def uniform(key: int, counter: int) -> float:
+    """A double in [0, 1) from the top 53 bits of :func:`splitmix64` (plain Python)."""
+    return (splitmix64(key, counter) >> 11) * 2.0**-53
+
+
+def respond_reference(
+    x: np.ndarray,
+    predisposition: np.ndarray,
+    susceptibility: np.ndarray,
+    stock: np.ndarray,
+    bounds: np.ndarray,
+    p_reached: np.ndarray,
+    dose: np.ndarray,
+    decay: np.ndarray,
+    step_mean: np.ndarray,
+    key: int,
+    step: int,
+    params: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`respond` computes, written plainly (slow; for tests).
+
+    Returns:
+        New opinions, new stocks, and the number of people reached per segment.
+    """
+    hill, k_hill, latitude, backlash, effect, relax, state, stance = params
+    n_classes, n = stock.shape
+    stock = stock * decay[:, None]
+    reached_any = np.zeros(n, dtype=bool)
+    for c in range(n_classes):
+        for k in range(bounds.size - 1):
+            for i in range(bounds[k], bounds[k + 1]):
+                if (
+                    p_reached[c, k] > 0
+                    and uniform(key, (step * n_classes + c) * n + i) < (p_reached[c, k])
+                ):
+                    stock[c, i] += dose[c, k]
+                    reached_any[i] = True
+    total = sum(step_mean[c] * stock[c] for c in range(n_classes))
+    x = x.copy()
+    exposed = total > 0
+    pull = np.array([math.pow(t, hill) for t in total[exposed]])  # the C library's pow
+    pull = pull / (pull + k_hill)
+    direction = MESSAGE_TARGET - x[exposed]
+    far = np.abs(direction) > latitude
+    direction[far] = -backlash * np.sign(direction[far])
+    x[exposed] = susceptibility[exposed] * effect * pull * direction + x[exposed]
+    x = (predisposition - x) * relax + x
+    if state:
+        x = (stance - x) * state + x
+    counts = np.array([reached_any[a:b].sum() for a, b in itertools.pairwise(bounds)])
+    return x, stock, counts
+
+
+def _respond_loop(
+    x: np.ndarray,
+    predisposition: np.ndarray,
+    susceptibility: np.ndarray,
+    stock: np.ndarray,
+    bounds: np.ndarray,
+    p_reached: np.ndarray,
+    dose: np.ndarray,
+    decay: np.ndarray,
+    step_mean: np.ndarray,
+    live: np.ndarray,
+    key: np.uint64,
+    first: np.uint64,
+    params: np.ndarray,
+    reached: np.ndarray,
+    total: np.ndarray,
+    hit: np.ndarray,
+) -> None:
+    """The compiled passes: update ``x`` and ``stock`` in place, count ``reached``.
+
+    Class by class, then person by person, so that every inner loop is simple enough to
+    vectorise. Classes that are not ``live`` hold no exposure and receive none this step:
+    they are neither read nor written. ``first`` is the counter of person 0 in class 0;
+    ``total`` and ``hit`` are scratch space of N elements.
+    """
+    hill, k_hill, latitude, backlash, effect, relax, state, stance = params
+    n_classes, n = stock.shape
+    gamma, mix1, mix2 = np.uint64(GAMMA), np.uint64(MIX1), np.uint64(MIX2)
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+    exposed = False  # has a live class been added to ``total`` yet?
+    drawn = False  # has ``hit`` been cleared (some segment had a chance of being reached)?
+    for c in range(n_classes):
+        if not live[c]:
+            continue
+        dc, sm = decay[c], step_mean[c]
+        for k in range(bounds.size - 1):
+            p = p_reached[c, k]
+            if p > 0.0:
+                if not drawn:
+                    hit[:] = False
+                    drawn = True
+                add = dose[c, k]
+                # SplitMix64: the counter-th output is mix(key + (counter + 1) * gamma).
+                base = key + (first + np.uint64(c) * np.uint64(n) + np.uint64(1)) * gamma
+                for i in range(bounds[k], bounds[k + 1]):
+                    s = stock[c, i] * dc
+                    z = base + np.uint64(i) * gamma
+                    z = (z ^ (z >> s30)) * mix1
+                    z = (z ^ (z >> s27)) * mix2
+                    z = z ^ (z >> s31)
+                    if (z >> s11) * 1.1102230246251565e-16 < p:  # u = top 53 bits * 2**-53
+                        s += add
+                        hit[i] = True
+                    stock[c, i] = s
+                    total[i] = total[i] + sm * s if exposed else sm * s
+            else:
+                for i in range(bounds[k], bounds[k + 1]):
+                    s = stock[c, i] * dc
+                    stock[c, i] = s
+                    total[i] = total[i] + sm * s if exposed else sm * s
+        exposed = True
+    for k in range(bounds.size - 1):
+        count = 0
+        if drawn:
+            for i in range(bounds[k], bounds[k + 1]):
+                count += hit[i]
+        reached[k] = count
+    if exposed:
+        for i in range(n):
+            t = total[i]
+            if t > 0.0:
+                xi = x[i]
+                pull = t if hill == 1.0 else t**hill  # pow(t, 1) is t exactly
+                pull = pull / (pull + k_hill)
+                d = MESSAGE_TARGET - xi
+                if abs(d) > latitude:
+                    d = -backlash if d > 0 else backlash
+                x[i] = susceptibility[i] * effect * pull * d + xi
+    for i in range(n):
+        xi = x[i]
+        xi = (predisposition[i] - xi) * relax + xi
+        if state != 0.0:
+            xi = (stance - xi) * state + xi
+        x[i] = xi
+
+
+def respond(
+    x: np.ndarray,
+    predisposition: np.ndarray,
+    susceptibility: np.ndarray,
+    stock: np.ndarray,
+    bounds: np.ndarray,
+    p_reached: np.ndarray,
+    dose: np.ndarray,
+    decay: np.ndarray,
+    step_mean: np.ndarray,
+    live: np.ndarray,
+    key: int,
+    step: int,
+    params: np.ndarray,
+    scratch: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """One step of reception, acceptance, relaxation and state pull, in place.
+
+    Args:
+        x: Opinions, updated in place.
+        predisposition: What opinions relax to.
+        susceptibility: Per person, scales the effect of exposure.
+        stock: Exposure stock per durability class and person, updated in place.
+        bounds: Segment ``k`` is people ``bounds[k]`` to ``bounds[k + 1] - 1``.
+        p_reached: Chance of being reached this step, per class and segment.
+        dose: Exposure added when reached, per class and segment.
+        decay: Share of each class's stock left after one step.
+        step_mean: Mean over the step of a stock that starts at 1, per class.
+        live: Per class: does it hold or receive exposure? Others are skipped.
+        key: The run's reception key.
+        step: The step's index (0-based).
+        params: Hill exponent, K**hill, latitude, backlash, effect, relaxation, state
+            pull and stance, per step where a rate.
+        scratch: Two arrays of N elements, float64 and bool, the loop may overwrite.
+
+    Returns:
+        The number of people reached per segment.
+    """
+    reached = np.zeros(bounds.size - 1, dtype=np.int64)
+    first = np.uint64(step * stock.shape[0] * stock.shape[1])
+    compiled(_respond_loop)(
+        x,
+        predisposition,
+        susceptibility,
+        stock,
+        bounds,
+        p_reached,
+        dose,
+        decay,
+        step_mean,
+        live,
+        np.uint64(key),
+        first,
+        params,
+        reached,
+        *scratch,
+    )
+    return reached
