@@ -10,8 +10,9 @@ def _case(seed: int, n_classes: int = 3, sizes=(7, 0, 40, 13)):
     rng = np.random.default_rng(seed)
     n = sum(sizes)
     bounds = np.cumsum([0, *sizes]).astype(np.int64)
-    p = rng.random((n_classes, len(sizes))) * (rng.random((n_classes, len(sizes))) < 0.6)
-    live = (p > 0).any(axis=1) | (rng.random(n_classes) < 0.5)
+    shape = (n_classes, len(sizes))
+    contacts = rng.exponential(50.0, shape) * (rng.random(shape) < 0.6)
+    live = (contacts > 0).any(axis=1) | (rng.random(n_classes) < 0.5)
     stock = rng.random((n_classes, n)) * live[:, None]
     decay = rng.uniform(0.3, 0.99, n_classes)
     return {
@@ -20,14 +21,21 @@ def _case(seed: int, n_classes: int = 3, sizes=(7, 0, 40, 13)):
         "susceptibility": rng.uniform(0, 1, n),
         "stock": stock,
         "bounds": bounds,
-        "p_reached": p,
-        "dose": rng.random((n_classes, len(sizes))),
+        "contacts": contacts,
+        "strength": contacts * rng.random(shape),
+        "sizes": np.array([s * 90.0 for s in sizes]),
         "decay": decay,
         "step_mean": (1 - decay) / -np.log(decay),
         "live": live,
         "key": int(rng.integers(2**64, dtype=np.uint64)),
         "step": int(rng.integers(0, 1000)),
     }
+
+
+def scratch(n: int, shape: tuple[int, int], dirty: bool = False) -> tuple[np.ndarray, ...]:
+    """Scratch arrays for respond (filled with garbage when ``dirty``: it must not care)."""
+    fill = np.nan if dirty else 0.0
+    return (np.full(n, fill), np.full(n, dirty), np.full(shape, fill), np.full(shape, fill))
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -39,6 +47,7 @@ def test_compiled_pass_equals_the_reference_bit_for_bit(seed, hill, state):
     x_ref, stock_ref, counts_ref = respond_reference(
         **{k: v for k, v in case.items() if k != "live"}, params=params
     )
+    live_before = case["live"].copy()
     x, stock = case["x"].copy(), case["stock"].copy()
     n = x.size
     counts = respond(
@@ -47,19 +56,23 @@ def test_compiled_pass_equals_the_reference_bit_for_bit(seed, hill, state):
         case["susceptibility"],
         stock,
         case["bounds"],
-        case["p_reached"],
-        case["dose"],
+        case["contacts"],
+        case["strength"],
+        case["sizes"],
         case["decay"],
         case["step_mean"],
         case["live"],
         case["key"],
         case["step"],
         params,
-        (np.full(n, np.nan), np.ones(n, dtype=bool)),  # scratch starts dirty on purpose
+        scratch(n, case["contacts"].shape, dirty=True),
     )
     assert np.array_equal(x, x_ref)
     assert np.array_equal(stock, stock_ref)
     assert counts.tolist() == counts_ref.tolist()
+    # a class that received contacts is live now; the others are as they were
+    reached = (case["contacts"] > 0) & (case["sizes"] > 0)
+    assert case["live"].tolist() == (live_before | reached.any(axis=1)).tolist()
 
 
 def test_splitmix64_first_outputs_for_seed_zero():
@@ -88,21 +101,22 @@ def test_reception_draws_are_uniform_and_independent_across_classes_and_steps():
 
 def test_reached_share_matches_the_chance_of_being_reached():
     n = 100_000
-    p = np.array([[0.3]])
+    contacts = np.array([[-np.log1p(-0.3) * 1000.0]])  # 1 - exp(-lam) = 0.3 of 1,000 people
     reached = respond(
         np.zeros(n),
         np.zeros(n),
         np.zeros(n),
         np.zeros((1, n)),
         np.array([0, n]),
-        p,
-        np.ones((1, 1)),
+        contacts,
+        contacts,
+        np.array([1000.0]),
         np.array([0.5]),
         np.array([0.7]),
         np.array([True]),
         7,
         0,
         np.zeros(8),
-        (np.empty(n), np.zeros(n, dtype=bool)),
+        scratch(n, (1, 1)),
     )
     assert abs(reached[0] / n - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)

@@ -137,7 +137,8 @@ class Audience:
         #: skipped. Set it when writing to ``stock`` from outside.
         self.live = np.zeros(len(self.half_lives), dtype=bool)
         self.steps_done = 0
-        self._scratch = (np.empty(n), np.zeros(n, dtype=bool))
+        shape = (len(self.half_lives), len(sizes))
+        self._scratch = (np.empty(n), np.zeros(n, dtype=bool), np.empty(shape), np.empty(shape))
         # Hill exponent, K**hill, latitude, backlash, effect, relaxation; then the state
         # media pull and stance, set each step.
         self._params = np.array(
@@ -176,17 +177,6 @@ class Audience:
             state_pull_per_year: Yearly rate of the state media's pull to the stance.
             rng_peer: Stream for the peer-influence kernel.
         """
-        sizes = self.real_sizes
-        per_person = np.divide(contacts, sizes, out=np.zeros_like(contacts), where=sizes > 0)
-        p_reached = -np.expm1(-per_person)
-        mean_strength = np.divide(
-            strength, contacts, out=np.zeros_like(strength), where=contacts > 0
-        )
-        dose = (
-            np.divide(per_person, p_reached, out=np.zeros_like(per_person), where=p_reached > 0)
-            * mean_strength
-        )
-        self.live |= (p_reached > 0).any(axis=1)
         self._params[6:] = per_step(state_pull_per_year, self.years), stance
         x = self.opinion
         reached = respond(
@@ -195,8 +185,9 @@ class Audience:
             self.susceptibility,
             self.stock,
             self.bounds,
-            p_reached,
-            dose,
+            contacts,
+            strength,
+            self.real_sizes,
             self.rates.decay,
             self.rates.step_mean,
             self.live,

@@ -57,14 +57,35 @@ def uniform(key: int, counter: int) -> float:
     return (splitmix64(key, counter) >> 11) * 2.0**-53
 
 
+def reach_chances(
+    contacts: np.ndarray, strength: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chance of being reached, and the dose when reached, per class and segment (plain).
+
+    Contacts spread over a segment's real members as a Poisson count with mean
+    ``lam = contacts / size``: reached with chance ``1 - exp(-lam)``; a reached person
+    gets ``lam / p`` contacts on average, each of the mean strength ``strength /
+    contacts`` (ODD 7.9).
+    """
+    p = np.zeros_like(contacts)
+    dose = np.zeros_like(contacts)
+    for c, k in np.ndindex(contacts.shape):
+        lam = contacts[c, k] / sizes[k] if sizes[k] > 0 else 0.0
+        p[c, k] = -math.expm1(-lam)
+        mean_strength = strength[c, k] / contacts[c, k] if contacts[c, k] > 0 else 0.0
+        dose[c, k] = lam / p[c, k] * mean_strength if p[c, k] > 0 else 0.0
+    return p, dose
+
+
 def respond_reference(
     x: np.ndarray,
     predisposition: np.ndarray,
     susceptibility: np.ndarray,
     stock: np.ndarray,
     bounds: np.ndarray,
-    p_reached: np.ndarray,
-    dose: np.ndarray,
+    contacts: np.ndarray,
+    strength: np.ndarray,
+    sizes: np.ndarray,
     decay: np.ndarray,
     step_mean: np.ndarray,
     key: int,
@@ -78,6 +99,7 @@ def respond_reference(
     """
     hill, k_hill, latitude, backlash, effect, relax, state, stance = params
     n_classes, n = stock.shape
+    p_reached, dose = reach_chances(contacts, strength, sizes)
     stock = stock * decay[:, None]
     reached_any = np.zeros(n, dtype=bool)
     for c in range(n_classes):
@@ -111,8 +133,9 @@ def _respond_loop(
     susceptibility: np.ndarray,
     stock: np.ndarray,
     bounds: np.ndarray,
-    p_reached: np.ndarray,
-    dose: np.ndarray,
+    contacts: np.ndarray,
+    strength: np.ndarray,
+    sizes: np.ndarray,
     decay: np.ndarray,
     step_mean: np.ndarray,
     live: np.ndarray,
@@ -122,16 +145,28 @@ def _respond_loop(
     reached: np.ndarray,
     total: np.ndarray,
     hit: np.ndarray,
+    p_reached: np.ndarray,
+    dose: np.ndarray,
 ) -> None:
     """The compiled passes: update ``x`` and ``stock`` in place, count ``reached``.
 
     Class by class, then person by person, so that every inner loop is simple enough to
     vectorise. Classes that are not ``live`` hold no exposure and receive none this step:
     they are neither read nor written. ``first`` is the counter of person 0 in class 0;
-    ``total`` and ``hit`` are scratch space of N elements.
+    ``total`` and ``hit`` are scratch space of N elements, ``p_reached`` and ``dose`` of
+    one per class and segment (the same arithmetic as :func:`reach_chances`).
     """
     hill, k_hill, latitude, backlash, effect, relax, state, stance = params
     n_classes, n = stock.shape
+    for c in range(n_classes):
+        for k in range(bounds.size - 1):
+            lam = contacts[c, k] / sizes[k] if sizes[k] > 0 else 0.0
+            p = -math.expm1(-lam)
+            mean_strength = strength[c, k] / contacts[c, k] if contacts[c, k] > 0 else 0.0
+            p_reached[c, k] = p
+            dose[c, k] = lam / p * mean_strength if p > 0 else 0.0
+            if p > 0:
+                live[c] = True
     gamma, mix1, mix2 = np.uint64(GAMMA), np.uint64(MIX1), np.uint64(MIX2)
     s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
     exposed = False  # has a live class been added to ``total`` yet?
@@ -197,8 +232,9 @@ def respond(
     susceptibility: np.ndarray,
     stock: np.ndarray,
     bounds: np.ndarray,
-    p_reached: np.ndarray,
-    dose: np.ndarray,
+    contacts: np.ndarray,
+    strength: np.ndarray,
+    sizes: np.ndarray,
     decay: np.ndarray,
     step_mean: np.ndarray,
     live: np.ndarray,
@@ -215,16 +251,19 @@ def respond(
         susceptibility: Per person, scales the effect of exposure.
         stock: Exposure stock per durability class and person, updated in place.
         bounds: Segment ``k`` is people ``bounds[k]`` to ``bounds[k + 1] - 1``.
-        p_reached: Chance of being reached this step, per class and segment.
-        dose: Exposure added when reached, per class and segment.
+        contacts: Real people contacted this step, per class and segment.
+        strength: Their summed persuasive strength, per class and segment.
+        sizes: Real people per segment.
         decay: Share of each class's stock left after one step.
         step_mean: Mean over the step of a stock that starts at 1, per class.
-        live: Per class: does it hold or receive exposure? Others are skipped.
+        live: Per class: does it hold exposure? Others are skipped; a class that
+            receives some this step is marked, in place.
         key: The run's reception key.
         step: The step's index (0-based).
         params: Hill exponent, K**hill, latitude, backlash, effect, relaxation, state
             pull and stance, per step where a rate.
-        scratch: Two arrays of N elements, float64 and bool, the loop may overwrite.
+        scratch: Arrays the loop may overwrite: N float64, N bool, and two float64
+            arrays shaped like ``contacts``.
 
     Returns:
         The number of people reached per segment.
@@ -237,8 +276,9 @@ def respond(
         susceptibility,
         stock,
         bounds,
-        p_reached,
-        dose,
+        contacts,
+        strength,
+        sizes,
         decay,
         step_mean,
         live,
