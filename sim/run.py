@@ -7,8 +7,10 @@ returns a :class:`RunResult` of plain tables; it neither prints nor writes files
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,6 +19,11 @@ from sim.model.ledger import MoneySummary
 from sim.model.model import InfluenceModel
 from sim.model.recorder import MODEL_COLUMNS
 from sim.scenario.schema import Scenario
+
+#: From this many people up, ``simulate`` steps the run and its counterfactual at the
+#: same time in two threads; below it, where Python's own work dominates, one after the
+#: other.
+CONCURRENT_FROM = 1_000_000
 
 #: Columns of trajectories.csv, in order: the model's, with the counterfactual's beside them.
 TRAJECTORY_COLUMNS = (
@@ -101,6 +108,8 @@ def simulate(
     Both runs share the seed, hence the network, the initial opinions and every
     random number of the audience; they differ only in that the counterfactual's
     funders disburse nothing. Attributable influence is actual minus counterfactual.
+    From ``CONCURRENT_FROM`` people up the two runs step at the same time, in two
+    threads (the same results, in about half the time on two cores).
 
     Args:
         scenario: The validated scenario.
@@ -116,10 +125,13 @@ def simulate(
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
     actual = InfluenceModel(scenario, seed)
-    actual.run(progress)
-    money = actual.ledger.check_books()
     baseline = InfluenceModel(scenario, seed, counterfactual=True, network=actual.audience.network)
-    baseline.run(progress)
+    if scenario.audience.population >= CONCURRENT_FROM:
+        _run_together((actual, baseline), progress)
+    else:
+        actual.run(progress)
+        baseline.run(progress)
+    money = actual.ledger.check_books()
     counterfactual_money = baseline.ledger.check_books()
     return RunResult(
         scenario=scenario,
@@ -134,6 +146,31 @@ def simulate(
         books_balance=money.balanced and counterfactual_money.balanced,
         seconds=time.perf_counter() - started,
     )
+
+
+def _run_together(models: tuple[InfluenceModel, ...], progress: Callable[[int], object] | None):
+    """Run the models at the same time, one thread each, and wait for all of them.
+
+    Their per-person work runs in compiled loops that release the GIL, so on a machine
+    with two cores a run and its counterfactual take little longer than the run alone.
+    Each model draws only from its own random streams, so the results do not depend on
+    how the threads interleave. Ctrl-C stops every model at the end of its current step.
+    """
+    lock = threading.Lock()
+
+    def tick(n: int) -> None:
+        with lock:
+            progress(n)
+
+    with ThreadPoolExecutor(len(models), thread_name_prefix="simulate") as pool:
+        futures = [pool.submit(m.run, tick if progress else None) for m in models]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for m in models:
+                m.running = False
+            raise
 
 
 def _trajectories(actual: InfluenceModel, baseline: InfluenceModel) -> pd.DataFrame:

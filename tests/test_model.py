@@ -211,3 +211,16 @@ def test_reported_influence_per_segment_adds_up_to_the_overall_figure(small):
     overall = r.trajectories.set_index("step")["reported_influence"]
     assert overall.iloc[-1] > 0
     assert np.allclose(weighted.to_numpy(), overall.to_numpy(), rtol=1e-9, atol=1e-15)
+
+
+def test_run_and_counterfactual_in_two_threads_give_the_same_result(small, monkeypatch):
+    import sim.run
+
+    alone = simulate(small, 6)
+    monkeypatch.setattr(sim.run, "CONCURRENT_FROM", 0)  # both runs step at the same time
+    ticks = []
+    together = simulate(small, 6, progress=ticks.append)
+    pd.testing.assert_frame_equal(together.trajectories, alone.trajectories, check_exact=True)
+    pd.testing.assert_frame_equal(together.segments, alone.segments, check_exact=True)
+    pd.testing.assert_frame_equal(together.ledger, alone.ledger, check_exact=True)
+    assert len(ticks) == 2 * len(alone.trajectories)

@@ -138,7 +138,7 @@ class Audience:
         self.live = np.zeros(len(self.half_lives), dtype=bool)
         self.steps_done = 0
         shape = (len(self.half_lives), len(sizes))
-        self._scratch = (np.empty(n), np.zeros(n, dtype=bool), np.empty(shape), np.empty(shape))
+        self._scratch = (np.empty(shape), np.empty(shape))
         # Hill exponent, K**hill, latitude, backlash, effect, relaxation; then the state
         # media pull and stance, set each step.
         self._params = np.array(
@@ -199,8 +199,9 @@ class Audience:
         self.steps_done += 1
         self.reached_share = reached / self.segment_sizes
         peer, pairs = self.spec.peer, self.rates.pairs
-        x = PEER_RULES[peer.rule].step(x, self.indptr, self.indices, pairs, rng_peer, peer)
-        self.opinion = np.clip(x, -1.0, 1.0, out=x)
+        # In place: the response pass clipped opinions to [-1, 1] and the peer rules keep
+        # them there.
+        PEER_RULES[peer.rule].step(x, self.indptr, self.indices, pairs, rng_peer, peer, out=x)
 
     @property
     def reach_share(self) -> float:

@@ -157,8 +157,10 @@ def _deffuant_loop(
         # Written without a branch (a pair beyond the bound "moves" by 0.0, which leaves
         # both opinions as they are): an unpredictable branch costs more than the stores.
         pull = convergence * gap if abs(gap) < confidence else 0.0
-        x[i] = xi + pull
-        x[j] = xj - pull
+        # The clip only guards rounding at the ends of the scale (a compromise of two
+        # opinions in [-1, 1] lies between them).
+        x[i] = min(max(xi + pull, -1.0), 1.0)
+        x[j] = min(max(xj - pull, -1.0), 1.0)
 
 
 def _hk_loop(
@@ -183,7 +185,7 @@ def _hk_loop(
             if abs(gap) < confidence:
                 total += gap
                 count += 1
-        x[i] = xi + total / count
+        x[i] = min(max(xi + total / count, -1.0), 1.0)  # the clip only guards rounding
 
 
 def _voter_loop(
@@ -220,6 +222,15 @@ def _compiled(name: str) -> Callable[..., None]:
     return compiled(_LOOPS[name])
 
 
+def _target(x: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """Where a kernel writes: a contiguous float64 copy of ``x``, or ``out`` holding ``x``."""
+    if out is None:
+        return np.array(x, dtype=np.float64)
+    if out is not x:
+        out[...] = x
+    return out
+
+
 def deffuant_step(
     x: np.ndarray,
     indptr: np.ndarray,
@@ -228,6 +239,8 @@ def deffuant_step(
     confidence: float,
     convergence: float,
     rng: np.random.Generator,
+    *,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Advance bounded-confidence (Deffuant) dynamics by ``n_pairs`` sequential encounters.
 
@@ -262,10 +275,12 @@ def deffuant_step(
             interacts only when its opinion gap is strictly smaller.
         convergence: Fraction of the gap each side moves, in (0, 0.5].
         rng: Random generator; consumes ``2 * n_pairs`` doubles.
+        out: Where to write the result; ``x`` itself updates in place. A new array when
+            None.
 
     Returns:
-        A new float array with the updated opinions, clipped to [-1, 1] (the clip only
-        guards rounding at the ends of the scale).
+        The updated opinions: ``out``, or a new float array. Every opinion an update moves
+        is clipped to [-1, 1] (the clip only guards rounding at the ends of the scale).
 
     Raises:
         ValueError: If ``confidence`` is negative, ``convergence`` is outside (0, 0.5] or
@@ -287,13 +302,12 @@ def deffuant_step(
         raise ValueError(f"convergence must be in (0, 0.5]; got {convergence!r}")
     if n_pairs < 0:
         raise ValueError(f"number of interactions must be >= 0; got {n_pairs}")
-    new = np.array(x, dtype=np.float64)  # a contiguous copy: the loop works in place
+    new = _target(x, out)
     loop = _compiled("deffuant")
     # The doubles of draw_pairs, in the same order, drawn in cache-sized chunks.
     for u in _uniform_chunks(rng, n_pairs, 2):
         if indices.size:
             loop(new, u, indptr, indices, float(confidence), float(convergence))
-    np.clip(new, -1.0, 1.0, out=new)
     return new
 
 
@@ -304,6 +318,8 @@ def hk_step(
     n_updates: int,
     confidence: float,
     rng: np.random.Generator,
+    *,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Advance Hegselmann–Krause dynamics on the network by ``n_updates`` sequential updates.
 
@@ -337,10 +353,12 @@ def hk_step(
         confidence: Bounded-confidence threshold on the [-1, 1] scale (>= 0); a neighbour
             counts only when its opinion gap is strictly smaller.
         rng: Random generator; consumes ``n_updates`` doubles.
+        out: Where to write the result; ``x`` itself updates in place. A new array when
+            None.
 
     Returns:
-        A new float array with the updated opinions, clipped to [-1, 1] (the clip only
-        guards rounding at the ends of the scale).
+        The updated opinions: ``out``, or a new float array. Every opinion an update moves
+        is clipped to [-1, 1] (the clip only guards rounding at the ends of the scale).
 
     Raises:
         ValueError: If ``confidence`` is negative or ``n_updates`` is negative.
@@ -357,12 +375,11 @@ def hk_step(
         raise ValueError(f"confidence must be >= 0; got {confidence!r}")
     if n_updates < 0:
         raise ValueError(f"number of interactions must be >= 0; got {n_updates}")
-    new = np.array(x, dtype=np.float64)  # a contiguous copy: the loop works in place
+    new = _target(x, out)
     loop = _compiled("hk")
     for u in _uniform_chunks(rng, n_updates, 1):  # the doubles of draw_focal, in order
         if indices.size:
             loop(new, u[:, 0], indptr, indices, float(confidence))
-    np.clip(new, -1.0, 1.0, out=new)
     return new
 
 
@@ -372,6 +389,8 @@ def voter_step(
     indices: np.ndarray,
     n_updates: int,
     rng: np.random.Generator,
+    *,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Advance the voter model by one synchronous step.
 
@@ -402,9 +421,11 @@ def voter_step(
         indices: CSR neighbour indices of the network.
         n_updates: Number of people drawn to update this step (>= 0).
         rng: Random generator; consumes ``2 * n_updates`` doubles.
+        out: Where to write the result; ``x`` itself is allowed (the old state is then
+            copied first). A new array when None.
 
     Returns:
-        A new array with the updated opinions (same dtype as ``x``).
+        The updated opinions: ``out``, or a new array (same dtype as ``x``).
 
     Raises:
         ValueError: If ``n_updates`` is negative.
@@ -418,12 +439,12 @@ def voter_step(
     """
     if n_updates < 0:
         raise ValueError(f"number of interactions must be >= 0; got {n_updates}")
-    x = np.ascontiguousarray(x)
-    new = x.copy()
+    old = np.array(x) if out is x else np.ascontiguousarray(x)  # read while ``new`` changes
+    new = out if out is x else _target(old, out)
     loop = _compiled("voter")
     for u in _uniform_chunks(rng, n_updates, 2):  # the doubles of draw_pairs, in order
         if indices.size:
-            loop(new, x, u, indptr, indices)
+            loop(new, old, u, indptr, indices)
     return new
 
 
@@ -433,6 +454,8 @@ def no_peer_step(
     indices: np.ndarray,
     n: int,
     rng: np.random.Generator,
+    *,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Leave opinions unchanged: the rule for a population without peer influence.
 
@@ -445,11 +468,15 @@ def no_peer_step(
         indices: Unused.
         n: Unused.
         rng: Unused; nothing is drawn from it.
+        out: Where to write the result, if given.
 
     Returns:
-        ``x`` itself (not a copy).
+        ``x`` itself (not a copy), or ``out`` holding it.
     """
-    return x
+    if out is None or out is x:
+        return x
+    out[...] = x
+    return out
 
 
 @dataclass(frozen=True)
@@ -459,7 +486,7 @@ class PeerRule:
     Attributes:
         name: The name a scenario gives in ``audience.peer.rule``.
         description: One line for the scenario-format documentation.
-        kernel: ``kernel(x, indptr, indices, n, rng, **params) -> new x``.
+        kernel: ``kernel(x, indptr, indices, n, rng, out=None, **params) -> new x``.
         params: Fields of ``audience.peer`` passed to the kernel by keyword.
     """
 
@@ -476,10 +503,15 @@ class PeerRule:
         n: int,
         rng: np.random.Generator,
         spec: object,
+        *,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Run the kernel once, taking its parameters from the scenario's peer section."""
+        """Run the kernel once, taking its parameters from the scenario's peer section.
+
+        ``out=x`` updates ``x`` in place (see the kernels).
+        """
         params = {name: getattr(spec, name) for name in self.params}
-        return self.kernel(x, indptr, indices, n, rng=rng, **params)
+        return self.kernel(x, indptr, indices, n, rng=rng, out=out, **params)
 
 
 #: Every peer rule, by name: the schema's allowed names and the audience's dispatch.

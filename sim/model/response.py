@@ -123,8 +123,13 @@ def respond_reference(
     x = (predisposition - x) * relax + x
     if state:
         x = (stance - x) * state + x
+    x = np.clip(x, -1.0, 1.0)
     counts = np.array([reached_any[a:b].sum() for a, b in itertools.pairwise(bounds)])
     return x, stock, counts
+
+
+#: People processed together: small enough that a block's scratch stays in the CPU cache.
+BLOCK = 2048
 
 
 def _respond_loop(
@@ -143,18 +148,18 @@ def _respond_loop(
     first: np.uint64,
     params: np.ndarray,
     reached: np.ndarray,
-    total: np.ndarray,
-    hit: np.ndarray,
     p_reached: np.ndarray,
     dose: np.ndarray,
 ) -> None:
-    """The compiled passes: update ``x`` and ``stock`` in place, count ``reached``.
+    """The compiled pass: update ``x`` and ``stock`` in place, count ``reached``.
 
-    Class by class, then person by person, so that every inner loop is simple enough to
-    vectorise. Classes that are not ``live`` hold no exposure and receive none this step:
-    they are neither read nor written. ``first`` is the counter of person 0 in class 0;
-    ``total`` and ``hit`` are scratch space of N elements, ``p_reached`` and ``dose`` of
-    one per class and segment (the same arithmetic as :func:`reach_chances`).
+    People are taken in blocks of ``BLOCK`` within a segment; within a block, class by
+    class and then person by person, so that every inner loop is simple enough to
+    vectorise while each person's numbers are read and written once. Classes that are
+    not ``live`` hold no exposure and receive none this step: they are neither read nor
+    written. ``first`` is the counter of person 0 in class 0; ``p_reached`` and ``dose``
+    are scratch space, one per class and segment (the arithmetic of
+    :func:`reach_chances`).
     """
     hill, k_hill, latitude, backlash, effect, relax, state, stance = params
     n_classes, n = stock.shape
@@ -169,61 +174,68 @@ def _respond_loop(
                 live[c] = True
     gamma, mix1, mix2 = np.uint64(GAMMA), np.uint64(MIX1), np.uint64(MIX2)
     s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-    exposed = False  # has a live class been added to ``total`` yet?
-    drawn = False  # has ``hit`` been cleared (some segment had a chance of being reached)?
-    for c in range(n_classes):
-        if not live[c]:
-            continue
-        dc, sm = decay[c], step_mean[c]
-        for k in range(bounds.size - 1):
-            p = p_reached[c, k]
-            if p > 0.0:
-                if not drawn:
-                    hit[:] = False
-                    drawn = True
-                add = dose[c, k]
-                # SplitMix64: the counter-th output is mix(key + (counter + 1) * gamma).
-                base = key + (first + np.uint64(c) * np.uint64(n) + np.uint64(1)) * gamma
-                for i in range(bounds[k], bounds[k + 1]):
-                    s = stock[c, i] * dc
-                    z = base + np.uint64(i) * gamma
-                    z = (z ^ (z >> s30)) * mix1
-                    z = (z ^ (z >> s27)) * mix2
-                    z = z ^ (z >> s31)
-                    if (z >> s11) * 1.1102230246251565e-16 < p:  # u = top 53 bits * 2**-53
-                        s += add
-                        hit[i] = True
-                    stock[c, i] = s
-                    total[i] = total[i] + sm * s if exposed else sm * s
-            else:
-                for i in range(bounds[k], bounds[k + 1]):
-                    s = stock[c, i] * dc
-                    stock[c, i] = s
-                    total[i] = total[i] + sm * s if exposed else sm * s
-        exposed = True
+    total = np.empty(BLOCK)
+    hit = np.empty(BLOCK, dtype=np.bool_)
     for k in range(bounds.size - 1):
+        drawn = False  # does any class have a chance of reaching this segment?
+        for c in range(n_classes):
+            if live[c] and p_reached[c, k] > 0.0:
+                drawn = True
         count = 0
-        if drawn:
-            for i in range(bounds[k], bounds[k + 1]):
-                count += hit[i]
+        for start in range(bounds[k], bounds[k + 1], BLOCK):
+            m = min(BLOCK, bounds[k + 1] - start)
+            if drawn:
+                hit[:m] = False
+            exposed = False  # has a live class been added to ``total`` yet?
+            for c in range(n_classes):
+                if not live[c]:
+                    continue
+                dc, sm, p = decay[c], step_mean[c], p_reached[c, k]
+                if p > 0.0:
+                    add = dose[c, k]
+                    # SplitMix64: the counter-th output is mix(key + (counter + 1) * gamma).
+                    base = key + (first + np.uint64(c * n + start + 1)) * gamma
+                    for j in range(m):
+                        s = stock[c, start + j] * dc
+                        z = base + np.uint64(j) * gamma
+                        z = (z ^ (z >> s30)) * mix1
+                        z = (z ^ (z >> s27)) * mix2
+                        z = z ^ (z >> s31)
+                        if (z >> s11) * 1.1102230246251565e-16 < p:  # top 53 bits * 2**-53
+                            s += add
+                            hit[j] = True
+                        stock[c, start + j] = s
+                        total[j] = total[j] + sm * s if exposed else sm * s
+                else:
+                    for j in range(m):
+                        s = stock[c, start + j] * dc
+                        stock[c, start + j] = s
+                        total[j] = total[j] + sm * s if exposed else sm * s
+                exposed = True
+            if drawn:
+                for j in range(m):
+                    count += hit[j]
+            if exposed:
+                for j in range(m):
+                    t = total[j]
+                    if t > 0.0:
+                        i = start + j
+                        xi = x[i]
+                        pull = t if hill == 1.0 else t**hill  # pow(t, 1) is t exactly
+                        pull = pull / (pull + k_hill)
+                        d = MESSAGE_TARGET - xi
+                        if abs(d) > latitude:
+                            d = -backlash if d > 0 else backlash
+                        x[i] = susceptibility[i] * effect * pull * d + xi
+            if state != 0.0:
+                for i in range(start, start + m):
+                    xi = (predisposition[i] - x[i]) * relax + x[i]
+                    x[i] = min(max((stance - xi) * state + xi, -1.0), 1.0)
+            else:
+                for i in range(start, start + m):
+                    xi = (predisposition[i] - x[i]) * relax + x[i]
+                    x[i] = min(max(xi, -1.0), 1.0)
         reached[k] = count
-    if exposed:
-        for i in range(n):
-            t = total[i]
-            if t > 0.0:
-                xi = x[i]
-                pull = t if hill == 1.0 else t**hill  # pow(t, 1) is t exactly
-                pull = pull / (pull + k_hill)
-                d = MESSAGE_TARGET - xi
-                if abs(d) > latitude:
-                    d = -backlash if d > 0 else backlash
-                x[i] = susceptibility[i] * effect * pull * d + xi
-    for i in range(n):
-        xi = x[i]
-        xi = (predisposition[i] - xi) * relax + xi
-        if state != 0.0:
-            xi = (stance - xi) * state + xi
-        x[i] = xi
 
 
 def respond(
@@ -245,6 +257,8 @@ def respond(
 ) -> np.ndarray:
     """One step of reception, acceptance, relaxation and state pull, in place.
 
+    Opinions end the pass clipped to [-1, 1] (backlash can push beyond -1).
+
     Args:
         x: Opinions, updated in place.
         predisposition: What opinions relax to.
@@ -262,8 +276,7 @@ def respond(
         step: The step's index (0-based).
         params: Hill exponent, K**hill, latitude, backlash, effect, relaxation, state
             pull and stance, per step where a rate.
-        scratch: Arrays the loop may overwrite: N float64, N bool, and two float64
-            arrays shaped like ``contacts``.
+        scratch: Two float64 arrays shaped like ``contacts`` the loop may overwrite.
 
     Returns:
         The number of people reached per segment.
