@@ -5,9 +5,11 @@ Two measurements, both through ``sim.sweep.run_sweep`` (what ``run_sim.py sweep`
 1. **Throughput**: the historical baseline at ``--population`` people (10^4 by default,
    monthly steps, 2005-2025) over a random design of ``--runs`` points (curators'
    integrity and media control), one replicate each, with 1 and with 2 workers
-   (1 = in this process; 2 = two local worker processes). Reported: runs per minute
-   over the whole call (worker start-up, imports and storing included) and in the
-   steady state (from the first stored run to the last).
+   (1 = in this process; 2 = two local worker processes), then on a Dask
+   ``LocalCluster`` with ``--cluster`` workers (1, 2 and 4 by default). Reported: runs
+   per minute over the whole call (worker start-up, imports and storing included) and in
+   the steady state (from the first finished run to the last), and the overhead per run
+   (a worker's time per run beyond the run itself).
 2. **Memory**: a sweep of ``--memory-runs`` (1,000) tiny runs (``scenarios/minimal.yaml``
    at 100 people over 6 months, about 20 ms a run) with trajectories kept, on 2
    workers, and the same with a tenth of the runs. A thread samples the resident
@@ -38,7 +40,7 @@ from typing import Any
 import psutil
 import yaml
 
-from sim.sweep import load_sweep, run_sweep
+from sim.sweep import SweepStore, load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "azerbaijan_2005_2025.yaml"
@@ -126,25 +128,55 @@ class Sampler:
         self._thread.join()
 
 
-def measure_throughput(path: Path, workers: int, out: Path) -> dict[str, Any]:
+def measure_throughput(
+    path: Path, workers: int, out: Path, scheduler: str | None = None
+) -> dict[str, Any]:
+    """Runs per minute (whole call and steady state) and the overhead per run.
+
+    The overhead per run is what a worker spends on a run beyond the run itself (task
+    transfer, scheduling, storing), from the steady state: ``workers * 60 / rate`` minus
+    the median ``duration_s`` the runs record.
+    """
     sweep = load_sweep(path)
     stamps: list[float] = []
     started = time.perf_counter()
     report = run_sweep(
-        sweep, out, workers=workers, progress=lambda _: stamps.append(time.perf_counter())
+        sweep,
+        out,
+        workers=workers if scheduler is None else 1,
+        scheduler=scheduler,
+        progress=lambda _: stamps.append(time.perf_counter()),
     )
     wall = time.perf_counter() - started
     n = report.ok + report.failed
     steady = (n - 1) / (stamps[-1] - stamps[0]) * 60 if n > 1 else float("nan")
+    run_s = float(SweepStore(out).read_summary(["duration_s"])["duration_s"].median())
     return {
         "workers": workers,
+        "executor": report.executor,
         "runs": n,
         "failed": report.failed,
         "wall_s": round(wall, 2),
         "first_result_s": round(stamps[0] - started, 2),
         "runs_per_minute": round(n / wall * 60, 1),
         "steady_runs_per_minute": round(steady, 1),
+        "median_run_s": round(run_s, 4),
+        "overhead_per_run_ms": round(1e3 * (workers * 60 / steady - run_s), 1),
     }
+
+
+def measure_cluster(path: Path, workers: int, out: Path) -> dict[str, Any]:
+    """The same sweep on a Dask ``LocalCluster`` of ``workers`` processes, one thread each."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        return measure_throughput(path, workers, out, scheduler=cluster.scheduler_address)
 
 
 def measure_memory(path: Path, out: Path) -> dict[str, Any]:
@@ -185,6 +217,13 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=24, help="throughput runs per measurement")
     parser.add_argument("--memory-runs", type=int, default=1000)
+    parser.add_argument(
+        "--cluster",
+        type=int,
+        nargs="*",
+        default=[1, 2, 4],
+        help="also on a Dask LocalCluster with these numbers of workers (none: skip)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "output" / "sweep.json")
     args = parser.parse_args()
 
@@ -205,6 +244,10 @@ def main() -> None:
             found = measure_throughput(path, workers, folder / f"throughput-{workers}")
             print(f"throughput, {workers} worker(s): {found}", flush=True)
             result["throughput"][f"workers_{workers}"] = found
+        for workers in args.cluster:
+            found = measure_cluster(path, workers, folder / f"dask-{workers}")
+            print(f"throughput, Dask LocalCluster, {workers} worker(s): {found}", flush=True)
+            result["throughput"][f"dask_{workers}"] = found
         for runs in (args.memory_runs // 10, args.memory_runs):
             found = measure_memory(memory_sweep(folder, runs), folder / f"memory-{runs}")
             print(f"memory, {runs} runs: {found}", flush=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import pandas as pd
 import psutil
 
 from sim.sweep import SweepStore
@@ -111,3 +114,71 @@ def test_ctrl_c_stops_the_workers_and_keeps_what_finished(tmp_path):
     assert not list(out.rglob(".*"))  # no temporary file left
     assert len(SweepStore(out).read_summary()) == len(stored)
     assert SweepStore(out).manifest["sessions"][-1]["interrupted"] is True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_docs_dask_recipe_scheduler_and_workers_started_by_hand(tmp_path):
+    """docs/sweeps.md's multi-machine recipe, on loopback: `dask scheduler`, `dask worker`
+    and `run_sim.py sweep --scheduler`, each its own process, as on separate machines."""
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    started = [
+        subprocess.Popen(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                address.rsplit(":", 1)[1],
+                "--no-dashboard",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        started.append(
+            subprocess.Popen(
+                [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        path = write_sweep(tmp_path)
+        on_dask = subprocess.run(
+            [
+                sys.executable,
+                "run_sim.py",
+                "sweep",
+                str(path),
+                "--out",
+                str(tmp_path / "dask"),
+                "--scheduler",
+                address,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        for proc in reversed(started):
+            proc.send_signal(signal.SIGINT)
+        for proc in reversed(started):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert on_dask.returncode == 0, on_dask.stderr
+    assert sweep_command(str(path), "--out", str(tmp_path / "here")) == 0
+    there = SweepStore(tmp_path / "dask").read_summary().drop(columns="duration_s")
+    here = SweepStore(tmp_path / "here").read_summary().drop(columns="duration_s")
+    assert len(here) == 8
+    pd.testing.assert_frame_equal(there, here, check_exact=True)
