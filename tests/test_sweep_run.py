@@ -21,7 +21,7 @@ from sim.sweep import SweepStore, SweepStoreError, load_sweep, run_sweep
 from sim.sweep.metrics import resolve_metric
 from sim.sweep.store import SUMMARY
 from tests.conftest import ROOT
-from tests.sweep_helpers import MINIMAL, TINY, write_sweep
+from tests.sweep_helpers import MINIMAL, TINY, committed_runs, write_sweep
 
 
 def contents(folder) -> pd.DataFrame:
@@ -117,7 +117,7 @@ def test_resume_after_a_kill_stores_every_run_exactly_once(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if (out / SUMMARY).is_dir() and len(list((out / SUMMARY).glob("run-*"))) >= 5:
+            if committed_runs(out) >= 5:
                 break
             time.sleep(0.02)
         workers = psutil.Process(proc.pid).children(recursive=True)
