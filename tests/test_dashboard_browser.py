@@ -123,6 +123,9 @@ def test_run_dashboard_loads_offline_with_every_figure_drawn(browser, results):
     body = page.inner_text("body")
     assert "Azerbaijan 2005-2025 (historical baseline)" in body
     assert "Sputnik Azerbaijan raided and shut down" in body
+    assert page.locator("aside.caveat").is_visible()
+    page.locator("aside.caveat summary").click()  # the embedded limitations open
+    assert page.locator("aside.caveat li").first.is_visible()
     assert_clean(seen)
     page.close()
 
@@ -132,6 +135,8 @@ def test_comparison_page_loads_offline(browser, results):
     drawn = plot_data(page)
     assert set(drawn) == {"trajectories", "differences", "segments", "money"}
     assert all(n > 0 for n in drawn.values()), drawn
+    assert page.locator("aside.caveat").is_visible()
+    assert "seed noise only" in page.locator("aside.caveat").inner_text()
     assert_clean(seen)
     page.close()
 

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from sim import compare_tables
 from sim.dashboards import aggregate, compare_figures, page, palette
+from sim.dashboards.caveat import BANDS_SEED_NOISE, caveat_box
 from sim.dashboards.headline import LABELS
 from sim.dashboards.load import NotAResultError, RunData, load_comparison_manifest, load_run
 from sim.dashboards.markers import Shock, merge_shocks, run_shocks
@@ -264,6 +265,7 @@ def comparison_page(c: Comparison) -> str:
     sections = [
         page.heading("Scenario comparison", 1),
         page.paragraph(intro, "meta"),
+        caveat_box(BANDS_SEED_NOISE, c.folder),
         page.table(
             ["Scenario", "Label", "From", "Runs", "Overrides"],
             [

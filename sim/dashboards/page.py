@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from sim.atomic import atomic_file
+from sim.dashboards.caveat import CSS as CAVEAT_CSS
 from sim.dashboards.style import FONT_FAMILY, PLOTLY_CONFIG
 from sim.dashboards.text import safe
 
@@ -49,7 +50,7 @@ th, td {{ border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left;
           vertical-align: top; }}
 th {{ background: #f3f3f3; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
-"""
+{CAVEAT_CSS}"""
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from sim.dashboards import figures, page
+from sim.dashboards.caveat import BANDS_SINGLE_RUN, caveat_box
 from sim.dashboards.decomposition import run_panel as decomposition_panel
 from sim.dashboards.headline import Headline, headline
 from sim.dashboards.load import RunData, load_run
@@ -107,6 +108,7 @@ def run_page(run: RunData) -> str:
         page.paragraph(meta, "meta"),
         page.cards(headline_cards(h)),
         page.paragraph(story(h), "story"),
+        caveat_box(BANDS_SINGLE_RUN, run.folder),
     ]
     titles = {
         "opinion": "Opinion over time",
