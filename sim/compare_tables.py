@@ -189,7 +189,7 @@ def summary_table(runs: Mapping[str, Sequence[RunData]], names: Mapping[str, str
                     *(_cents(_exact_quantile(finite, q)) for q in INTERVAL_QUANTILES),
                 ]
             else:
-                stats = list(replicate_interval(finite))
+                stats = [_float_text(v) for v in replicate_interval(finite)]
             rows.append(
                 (
                     label,
@@ -281,10 +281,10 @@ class Difference:
     p_mean_above: float
     share_runs_above: float
 
-    def texts(self, money: bool) -> tuple[object, object, object]:
-        """Mean, low and high as written: exact cents text for money, floats otherwise."""
+    def texts(self, money: bool) -> tuple[str, str, str]:
+        """Mean, low and high as written: exact cents for money, 12 digits otherwise."""
         return tuple(  # type: ignore[return-value]
-            "" if v is None else (_cents(v) if money else float(v))
+            "" if v is None else (_cents(v) if money else _float_text(float(v)))
             for v in (self.mean, self.low, self.high)
         )
 
@@ -447,6 +447,17 @@ def _means(sums: np.ndarray, n: int, money: bool) -> np.ndarray:
     if money:
         return np.asarray([Fraction(int(s), n) for s in sums], dtype=object)
     return sums.astype(float) / n
+
+
+def _float_text(value: float) -> str:
+    """A float as the CSV files write one (empty for NaN: no finite value).
+
+    >>> _float_text(0.1 + 0.2), _float_text(math.nan), _float_text(-math.inf)
+    ('0.3', '', '-inf')
+    """
+    if math.isnan(value):
+        return ""
+    return FLOAT_FORMAT % value
 
 
 def _cents(value: Fraction | int) -> str:
