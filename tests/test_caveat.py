@@ -7,6 +7,7 @@ people); the classroom page's box is checked in tests/test_classroom.py.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from sim.dashboards.index import write_index
 from sim.dashboards.run_dashboard import render_run_dashboard
 from sim.dashboards.sweep_dashboard import render_sweep
 from sim.dashboards.text import safe
-from sim.decompose import decompose, write_decomposition
+from sim.decompose import DECOMPOSITION_FILE, decompose, write_decomposition
 from sim.output import write_run
 from sim.run import simulate
 from sim.scenario import load_scenario
@@ -108,6 +109,15 @@ def test_inside_the_checkout_the_box_links_to_the_limitations_section():
     box = caveat.caveat_box("x", page_folder)
     assert 'href="../../docs/ODD.md#9-limitations"' in box
     assert caveat.limitations_href(Path("/")) is None
+
+
+def test_a_run_page_with_its_decomposition_says_what_those_intervals_include(pages, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(pages["run"].parent, run)
+    shutil.copy(pages["decomposition"].parent / DECOMPOSITION_FILE, run / DECOMPOSITION_FILE)
+    html = render_run_dashboard(run).read_text(encoding="utf-8")
+    assert safe(caveat.BANDS_DECOMPOSED_RUN) in html
+    assert safe(caveat.BANDS_DECOMPOSED_RUN) not in pages["run"].read_text(encoding="utf-8")
 
 
 def test_the_page_text_is_escaped():

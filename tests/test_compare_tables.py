@@ -9,7 +9,10 @@ from __future__ import annotations
 import decimal
 import json
 import math
+import re
+import shutil
 from fractions import Fraction
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -29,7 +32,7 @@ from sim.compare_tables import (
     parse_thresholds,
     summary_table,
 )
-from sim.dashboards.compare_dashboard import load_comparison
+from sim.dashboards.compare_dashboard import comparison_page, load_comparison
 from sim.money import text_to_cents
 from sim.output import write_run
 from sim.run import simulate
@@ -239,3 +242,14 @@ def test_compare_cli_writes_both_tables(tmp_path, capsys):
     assert (diffs["threshold"] == 0.01).all()
     floats = diffs[diffs["unit"] != "USD"].dropna(subset=["mean_difference"])
     assert (floats["mean_difference"].astype(float) == 0).all()  # the same scenario twice
+
+
+def test_a_comparison_without_tables_gets_them_computed_on_its_page(folder, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(folder, old)
+    for name in (SUMMARY_FILE, DIFFERENCES_FILE):
+        (old / name).unlink()
+    html = comparison_page(load_comparison(old))
+    for name in (SUMMARY_FILE, DIFFERENCES_FILE):
+        m = re.search(rf'download="{name}" href="data:text/csv;charset=utf-8,([^"]*)"', html)
+        assert unquote(m.group(1)) == (folder / name).read_text(encoding="utf-8")

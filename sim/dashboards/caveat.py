@@ -48,6 +48,10 @@ BANDS_SINGLE_RUN = (
     "This is one run with one seed, so it has no band: another seed gives somewhat "
     "different numbers (run_sim.py compare shows how much), and the parameters are fixed."
 )
+#: Added for a run page with its decomposition (``run --decompose``).
+BANDS_DECOMPOSED_RUN = (
+    "The decomposition's intervals show seed noise only: its replicates at fixed parameters."
+)
 #: A sweep varies parameters on purpose.
 BANDS_SWEEP = (
     "Spreads here mix the swept parameters (over their stated ranges) with seed noise; "
