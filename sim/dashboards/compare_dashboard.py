@@ -357,7 +357,7 @@ def differences_table(c: Comparison, csv_text: str) -> str:
             "Pairing",
             "Pairs",
             "Mean difference (90% bootstrap CI)",
-            "Probability the mean difference is above",
+            "Probability that the mean difference is above the threshold",
         ],
         rows,
         numeric=(False, False, False, True, True, True),
@@ -367,7 +367,7 @@ def differences_table(c: Comparison, csv_text: str) -> str:
 def _probability(p: float, threshold: object, fmt: Callable[[float], str]) -> str:
     if math.isnan(p):
         return "n/a"
-    return f"{fmt(float(threshold))}: {p:.0%}"  # type: ignore[arg-type]
+    return f"{p:.0%} (threshold {fmt(float(threshold))})"  # type: ignore[arg-type]
 
 
 def _twin_note(shared: bool) -> str:
