@@ -17,8 +17,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim import compare_tables
 from sim.atomic import OccupiedError, claim_output
 from sim.compare import classify, default_out, run_comparison
+from sim.compare_tables import parse_thresholds
 from sim.dashboards.decomposition import (
     factor_labels,
     metric_format,
@@ -133,6 +135,15 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="tcp://HOST:PORT",
         help="run the replicates on the Dask cluster with this scheduler instead of locally",
+    )
+    cmp_.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="[METRIC=]X",
+        help="differences.csv gives the probability that each difference from the first "
+        "scenario is above X (default 0); METRIC=X sets it for one number of summary.csv "
+        "(e.g. attributable_final=0.001); repeatable",
     )
     _add_images(cmp_)
     _add_set(cmp_)
@@ -404,6 +415,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError(f"--replicates must be at least 1, got {args.replicates}")
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    try:
+        threshold, thresholds = parse_thresholds(args.threshold)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.images:
         require_browser()
     inputs = classify(args.inputs)
@@ -434,11 +449,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 args.overrides,
                 progress=bar.update,
                 executor=executor,
+                threshold=threshold,
+                thresholds=thresholds,
             )
     except RunFailedError as exc:  # raised through the executor, which stops its workers
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 1
     print(f"compared {len(inputs)} scenario(s), {runs} run(s): {_shown(folder)}")
+    print(
+        f"tables: {compare_tables.SUMMARY_FILE}, {compare_tables.DIFFERENCES_FILE} "
+        "(intervals include seed noise only)"
+    )
     written = render_comparison_folder(folder, images=args.images)
     _print_written(written, folder)
     _index(folder)

@@ -2,7 +2,9 @@
 
 Layout of a comparison folder::
 
-    OUT/comparison.json                   what was compared, seeds, run folders
+    OUT/comparison.json                   what was compared, seeds, run folders, tables
+    OUT/summary.csv                       per scenario and number: mean, interval, n
+    OUT/differences.csv                   each scenario minus the first, paired by seed
     OUT/runs/<label>/seed-<n>/            one run folder per replicate (write_run)
     OUT/comparison.html                   the page (written by the dashboards)
 
@@ -15,7 +17,9 @@ The replicates run on an executor of :mod:`sim.sweep.execute`: in this process, 
 local worker processes or on a Dask cluster. Workers only simulate; each
 :class:`~sim.run.RunResult` comes back to this process, which writes its run folder as
 it arrives. The folder is built beside its target and renamed into place at the end,
-so a failed run (the comparison needs every run) leaves nothing behind.
+so a failed run (the comparison needs every run) leaves nothing behind. The two
+tables (:mod:`sim.compare_tables`) are computed from the written run folders, inside
+the same temporary folder.
 """
 
 from __future__ import annotations
@@ -29,6 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.atomic import atomic_directory
+from sim.compare_tables import (
+    CONFIDENCE,
+    DIFFERENCES_FILE,
+    RESAMPLES,
+    SEED_NOISE,
+    SUMMARY_FILE,
+    differences_table,
+    summary_table,
+    write_csv,
+)
 from sim.dashboards.load import COMPARISON_FILE, NotAResultError, is_comparison_folder, load_run
 from sim.output import MANIFEST, TABLES, write_run
 from sim.run import simulate
@@ -106,6 +120,8 @@ def run_comparison(
     workers: int = 1,
     scheduler: str | None = None,
     executor: Executor | None = None,
+    threshold: float = 0.0,
+    thresholds: dict[str, float] | None = None,
 ) -> Path:
     """Run or load every input and write the comparison folder (without its page).
 
@@ -124,6 +140,9 @@ def run_comparison(
             Ignored with an ``executor``.
         executor: An executor already inside its ``with`` block, used instead of one
             made from ``workers`` and ``scheduler``.
+        threshold: ``differences.csv`` gives the probability that a difference is
+            above this (in each number's unit).
+        thresholds: Per-number thresholds overriding ``threshold``.
 
     Returns:
         The comparison folder.
@@ -141,11 +160,16 @@ def run_comparison(
         seed = next(iter(scenarios.values())).seed if scenarios else 0
     seeds = replicate_seeds(seed, replicates)
     target = Path(out).resolve()
+    limits = (threshold, dict(thresholds or {}))
     if executor is None:
         with make_executor(workers, scheduler) as own:
-            _write_comparison(inputs, scenarios, seeds, seed, overrides, target, own, progress)
+            _write_comparison(
+                inputs, scenarios, seeds, seed, overrides, target, own, progress, limits
+            )
     else:
-        _write_comparison(inputs, scenarios, seeds, seed, overrides, target, executor, progress)
+        _write_comparison(
+            inputs, scenarios, seeds, seed, overrides, target, executor, progress, limits
+        )
     return target
 
 
@@ -158,8 +182,9 @@ def _write_comparison(
     target: Path,
     executor: Executor,
     progress: Callable[[int], object] | None,
+    limits: tuple[float, dict[str, float]],
 ) -> None:
-    """Copy the run folders, run the replicates and write ``comparison.json``."""
+    """Copy the run folders, run the replicates, write the tables and ``comparison.json``."""
     with atomic_directory(target, COMPARISON_FILE) as tmp:
         runs: dict[str, list[Path]] = {}
         jobs: list[Job] = []
@@ -193,6 +218,11 @@ def _write_comparison(
                     "runs": [r.relative_to(tmp).as_posix() for r in runs[item.label]],
                 }
             )
+        loaded = {label: [load_run(r) for r in folders] for label, folders in runs.items()}
+        names = {e["label"]: e["name"] for e in entries}
+        default, per_metric = limits
+        write_csv(summary_table(loaded, names), tmp / SUMMARY_FILE)
+        write_csv(differences_table(loaded, root_seed, per_metric, default), tmp / DIFFERENCES_FILE)
         doc = {
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "root_seed": root_seed,
@@ -200,6 +230,16 @@ def _write_comparison(
             "seeds": seeds,
             "overrides": list(overrides),
             "scenarios": entries,
+            "tables": {
+                "summary": SUMMARY_FILE,
+                "differences": DIFFERENCES_FILE,
+                "reference": inputs[0].label,
+                "threshold": default,
+                "thresholds": per_metric,
+                "bootstrap_resamples": RESAMPLES,
+                "confidence": CONFIDENCE,
+                "intervals_include": SEED_NOISE,
+            },
         }
         (tmp / COMPARISON_FILE).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""Files shipped with the package: the scenarios and the classroom lesson plan.
+"""Files shipped with the package: the scenarios, the lesson plan and the model description.
 
 The repository's top-level ``scenarios/`` folder and ``docs/teaching.md`` are package
 data. ``pyproject.toml`` maps those folders into the package as :data:`SCENARIOS_PACKAGE`
@@ -23,10 +23,14 @@ from pathlib import Path, PurePosixPath
 
 #: The package that holds the repository's ``scenarios/`` folder.
 SCENARIOS_PACKAGE = "sim._scenarios"
-#: The package that holds the repository's ``docs/`` folder (only ``teaching.md`` ships).
+#: The package that holds the repository's ``docs/`` folder (only ``teaching.md`` and
+#: ``ODD.md`` ship).
 DOCS_PACKAGE = "sim._docs"
 #: The lesson plan's file name in :data:`DOCS_PACKAGE`.
 TEACHING_GUIDE = "teaching.md"
+#: The model description's file name in :data:`DOCS_PACKAGE` (the pages quote its
+#: limitations).
+MODEL_DESCRIPTION = "ODD.md"
 
 
 def scenarios_folder() -> Path:
@@ -83,6 +87,19 @@ def teaching_guide() -> Path:
         RuntimeError: If the package is not on the file system (e.g. in a zip file).
     """
     return _folder(DOCS_PACKAGE) / TEACHING_GUIDE
+
+
+def model_description() -> Path:
+    """Return the path of the model description (the repository's ``docs/ODD.md``).
+
+    Returns:
+        The file's path (not checked: callers do without it when it is missing).
+
+    Raises:
+        ModuleNotFoundError: If the installation predates the package data.
+        RuntimeError: If the package is not on the file system (e.g. in a zip file).
+    """
+    return _folder(DOCS_PACKAGE) / MODEL_DESCRIPTION
 
 
 def _folder(package: str) -> Path:

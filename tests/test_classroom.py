@@ -18,6 +18,8 @@ from sim.classroom.grid import (
 )
 from sim.classroom.page import STORY, lesson_page, story_texts
 from sim.cli import main
+from sim.dashboards.caveat import BANDS_CLASSROOM
+from sim.dashboards.text import safe
 from sim.model.model import InfluenceModel
 from sim.scenario import load_scenario
 
@@ -159,6 +161,10 @@ def test_folder_is_self_contained(pack):
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=", html, re.I)
     assert 'type="range"' in html and html.count('type="range"') == 3
+    # the caveat box: no band, ASSUMED drives it, the limitations embedded
+    assert html.count('<aside class="caveat"') == 1
+    assert safe(BANDS_CLASSROOM) in html and "ASSUMED" in html
+    assert "<summary>The model&#39;s limitations</summary>" in html
     assert built.page.stat().st_size < 8_000_000
     assert not list(built.folder.parent.glob(".*partial"))
 

@@ -123,6 +123,9 @@ def test_run_dashboard_loads_offline_with_every_figure_drawn(browser, results):
     body = page.inner_text("body")
     assert "Azerbaijan 2005-2025 (historical baseline)" in body
     assert "Sputnik Azerbaijan raided and shut down" in body
+    assert page.locator("aside.caveat").is_visible()
+    page.locator("aside.caveat summary").click()  # the embedded limitations open
+    assert page.locator("aside.caveat li").first.is_visible()
     assert_clean(seen)
     page.close()
 
@@ -130,8 +133,31 @@ def test_run_dashboard_loads_offline_with_every_figure_drawn(browser, results):
 def test_comparison_page_loads_offline(browser, results):
     page, seen = visit(browser, results / "comparison" / "comparison.html")
     drawn = plot_data(page)
-    assert set(drawn) == {"trajectories", "differences", "money"}
+    assert set(drawn) == {"trajectories", "differences", "segments", "money"}
     assert all(n > 0 for n in drawn.values()), drawn
+    assert page.locator("aside.caveat").is_visible()
+    assert "seed noise only" in page.locator("aside.caveat").inner_text()
+    assert_clean(seen)
+    page.close()
+
+
+@pytest.mark.parametrize("name", ["summary.csv", "differences.csv"])
+def test_comparison_page_downloads_its_tables_offline(browser, results, name):
+    page, seen = visit(browser, results / "comparison" / "comparison.html")
+    link = page.locator(f"a[download='{name}']")
+    assert link.count() == 1
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == name
+    saved = Path(download.path()).read_text(encoding="utf-8")
+    assert saved == (results / "comparison" / name).read_text(encoding="utf-8")
+    # the hostile scenario's name travels as data, literally, and the page is untouched
+    if name == "summary.csv":
+        assert XSS in saved
+    else:
+        assert "paired by seed" in saved
+    assert page.locator("img").count() == 0
     assert_clean(seen)
     page.close()
 

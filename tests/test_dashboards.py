@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,13 @@ import yaml
 from sim.cli import main
 from sim.compare import classify, run_comparison
 from sim.dashboards import aggregate, compare_figures, figures, palette, text
-from sim.dashboards.compare_dashboard import comparison_figures, comparison_page, load_comparison
+from sim.dashboards.compare_dashboard import (
+    Comparison,
+    comparison_figures,
+    comparison_page,
+    load_comparison,
+    shares_twin,
+)
 from sim.dashboards.headline import headline
 from sim.dashboards.images import BrowserNotFoundError, export_images, find_browser
 from sim.dashboards.index import find_entries, write_index
@@ -501,7 +508,7 @@ def test_comparison_folder_layout_and_common_seeds(comparison):
 def test_comparison_figures_bands_and_differences(comparison):
     c = load_comparison(comparison)
     figs = comparison_figures(c)
-    assert list(figs) == ["trajectories", "differences", "money"]
+    assert list(figs) == ["trajectories", "differences", "segments", "money"]
     traj = figs["trajectories"]
     means = [t for t in traj.data if t.fill is None]
     assert len(means) == 3 * len(compare_figures.TRAJECTORY_PANELS)
@@ -518,6 +525,54 @@ def test_comparison_figures_bands_and_differences(comparison):
     assert {t.legendgroup for t in diff.data} == {"honest", "minimal"}
     money = figs["money"]
     assert [t.name for t in money.data] == [name for _, name, _ in compare_figures.MONEY_BARS]
+
+
+def test_identical_difference_panels_are_merged_when_the_twin_is_shared(comparison):
+    c = load_comparison(comparison)
+    # a result folder with its own seed: no pairing, so both panels stay, explained
+    assert not shares_twin(c)
+    html = comparison_page(c)
+    assert "twin runs differ" in html
+    rows = {t.yaxis for t in comparison_figures(c)["differences"].data}
+    assert len(rows) == len(compare_figures.DIFFERENCE_PANELS)
+    # SMALL and its honest variant share the no-spending twin seed by seed: merged
+    keep = ("small", "honest")
+    manifest = {
+        **c.manifest,
+        "scenarios": [e for e in c.manifest["scenarios"] if e["label"] in keep],
+    }
+    pair = Comparison(c.folder, manifest, {k: c.runs[k] for k in keep})
+    assert shares_twin(pair)
+    for a, b in zip(pair.runs["small"], pair.runs["honest"], strict=True):
+        x = b.trajectories["opinion_mean"] - a.trajectories["opinion_mean"]
+        y = b.trajectories["attributable_opinion"] - a.trajectories["attributable_opinion"]
+        np.testing.assert_allclose(x, y, atol=1e-12)  # identical by construction
+    diff = comparison_figures(pair)["differences"]
+    assert len({t.yaxis for t in diff.data}) == len(compare_figures.SHARED_TWIN_PANELS)
+    assert "shown as one panel" in comparison_page(pair)
+
+
+def test_segment_panel_matches_the_segment_tables(comparison):
+    c = load_comparison(comparison)
+    fig = comparison_figures(c)["segments"]
+    first = [t for t in fig.data if t.yaxis == "y"]  # influence bought at the end
+    assert [t.legendgroup for t in first] == ["small", "honest", "minimal"]
+    assert list(first[0].x) == ["young", "old", "everyone"]
+    last = [
+        r.segments[r.segments["segment"] == "young"]["attributable_opinion"].iloc[-1]
+        for r in c.runs["small"]
+    ]
+    assert first[0].y[0] == pytest.approx(np.mean(last))
+    assert math.isnan(first[2].y[0])  # the minimal scenario has no 'young' segment
+
+
+def test_comparison_page_embeds_its_tables_as_downloads(comparison):
+    html = comparison_page(load_comparison(comparison))
+    for name in ("summary.csv", "differences.csv"):
+        m = re.search(rf'download="{name}" href="data:text/csv;charset=utf-8,([^"]*)"', html)
+        assert m, name
+        assert unquote(m.group(1)) == (comparison / name).read_text(encoding="utf-8")
+    assert "Mean difference (90% bootstrap CI)" in html
 
 
 def test_comparison_page_escapes_scenario_names(comparison):

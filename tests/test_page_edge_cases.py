@@ -235,8 +235,15 @@ def test_hostile_text_is_shown_literally_everywhere(browser, results, name):  # 
     page, seen = visit(browser, results / PAGES[name])
     page.mouse.move(640, 450)
     # No element made from the injected markup, in HTML or in plotly's SVG.
-    links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+    # (Downloads embed their CSV text, hostile names included, as a data: URI: that
+    # is data, percent-encoded, not a link made from the markup.)
+    links = page.eval_on_selector_all(
+        "a:not([download])", "els => els.map(e => e.getAttribute('href'))"
+    )
     assert not [h for h in links if "example.com" in (h or "")]
+    downloads = page.eval_on_selector_all("a[download]", "els => els.map(e => e.href)")
+    assert all(h.startswith("data:text/csv;charset=utf-8,") for h in downloads)
+    assert not [h for h in downloads if any(c in h for c in "<>\"' ")]
     assert page.locator("img").count() == 0
     assert page.locator("b, i, span[style*='color:red']").count() == 0
     bold = page.eval_on_selector_all(

@@ -23,7 +23,13 @@ import pytest
 import sim
 from sim.classroom import Grid, build_classroom
 from sim.classroom.grid import LESSON_SCENARIO
-from sim.resources import DOCS_PACKAGE, SCENARIOS_PACKAGE, shipped_scenario, teaching_guide
+from sim.resources import (
+    DOCS_PACKAGE,
+    SCENARIOS_PACKAGE,
+    model_description,
+    shipped_scenario,
+    teaching_guide,
+)
 from sim.scenario import docs as scenario_docs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,6 +122,8 @@ def test_shipped_files_are_the_repository_files():
             == (REPO / "scenarios" / name).read_bytes()
         )
     assert teaching_guide().read_bytes() == (REPO / "docs" / "teaching.md").read_bytes()
+    # the pages embed the limitations of the model description, so it ships too
+    assert model_description().read_bytes() == (REPO / "docs" / "ODD.md").read_bytes()
     assert shipped_scenario("classroom/lesson.yaml") == LESSON_SCENARIO
     if Path(sim.__file__).resolve().is_relative_to(REPO):  # the editable install: one copy
         assert LESSON_SCENARIO == REPO / "scenarios" / "classroom" / "lesson.yaml"
@@ -196,10 +204,9 @@ def test_wheel_holds_the_package_and_its_data(installed):
             assert path.relative_to(REPO).as_posix() in names
     for path in (REPO / "scenarios").rglob("*.yaml"):
         assert f"sim/_scenarios/{path.relative_to(REPO / 'scenarios').as_posix()}" in names
-    assert "sim/_docs/teaching.md" in names
-    assert not {n for n in names if n.startswith("sim/_docs/") and n.endswith(".md")} - {
-        "sim/_docs/teaching.md"
-    }
+    shipped_docs = {"sim/_docs/teaching.md", "sim/_docs/ODD.md"}
+    assert shipped_docs <= names
+    assert not {n for n in names if n.startswith("sim/_docs/") and n.endswith(".md")} - shipped_docs
 
 
 def test_installed_package_runs_outside_the_repository(installed, tmp_path):

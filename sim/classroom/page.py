@@ -17,6 +17,8 @@ from plotly.offline import get_plotlyjs
 
 from sim.classroom.grid import NODES, Grid
 from sim.dashboards import palette
+from sim.dashboards.caveat import BANDS_CLASSROOM, caveat_box
+from sim.dashboards.caveat import CSS as CAVEAT_CSS
 from sim.dashboards.page import CSP
 from sim.dashboards.style import FONT_FAMILY
 from sim.dashboards.text import safe
@@ -234,6 +236,7 @@ input[type=range] {{ width: 100%; height: 1.7rem; margin: 0; accent-color: #000;
 #fig-sankey {{ min-height: 460px; }}
 .note {{ font-size: 1rem; }}
 footer {{ font-size: 0.9rem; margin-top: 2rem; border-top: 2px solid #000; padding-top: 0.5rem; }}
+{CAVEAT_CSS}
 @media (max-width: 1199px) {{
   #lab {{ display: block; }}
   .controls {{ position: static; max-height: none; }}
@@ -536,6 +539,7 @@ def _body(grid: Grid, decomposition: str = "") -> str:
 <h1>Where did the $100 million go?</h1>
 <p class="lead">Russia's "balalaika diplomacy" in Azerbaijan, 2005&#8211;2025: a simulation.
 Move the sliders, or follow the story, and watch where the money goes and what it buys.</p>
+{caveat_box(BANDS_CLASSROOM)}
 <h2>The story in four steps</h2>
 <div class="story-buttons" role="group" aria-label="Guided story">{steps}</div>
 <section id="lab" aria-label="The simulation: sliders and what they change">

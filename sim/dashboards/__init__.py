@@ -14,6 +14,7 @@ double-click without a network. Modules:
   :mod:`sim.compare`);
 - :mod:`~sim.dashboards.page`, :mod:`~sim.dashboards.run_dashboard`,
   :mod:`~sim.dashboards.compare_dashboard`, :mod:`~sim.dashboards.index`: the pages;
+- :mod:`~sim.dashboards.caveat`: the caveat box every page carries;
 - :mod:`~sim.dashboards.images`: PNG and SVG through kaleido and a local Chromium;
 - :mod:`~sim.dashboards.report`: what the command line calls.
 """

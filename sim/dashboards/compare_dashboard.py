@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Callable
@@ -13,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 
+from sim import compare_tables
 from sim.dashboards import aggregate, compare_figures, page, palette
+from sim.dashboards.caveat import BANDS_SEED_NOISE, caveat_box
 from sim.dashboards.headline import LABELS
 from sim.dashboards.load import NotAResultError, RunData, load_comparison_manifest, load_run
 from sim.dashboards.markers import Shock, merge_shocks, run_shocks
@@ -127,18 +131,105 @@ def comparison_figures(c: Comparison, shocks: list[Shock] | None = None) -> dict
     }
     out = {"trajectories": compare_figures.trajectories_figure(bands, names, colours, shocks)}
     base = c.baseline
+    panels = (
+        compare_figures.SHARED_TWIN_PANELS if shares_twin(c) else compare_figures.DIFFERENCE_PANELS
+    )
     diffs = {
         label: {
             col: aggregate.band(aggregate.differences(frames[base][col], frames[label][col]))
-            for col, _, _ in compare_figures.DIFFERENCE_PANELS
+            for col, _, _ in panels
         }
         for label in c.runs
         if label != base
     }
     if diffs:
-        out["differences"] = compare_figures.differences_figure(diffs, names, colours, base, shocks)
+        out["differences"] = compare_figures.differences_figure(
+            diffs, names, colours, base, shocks, panels
+        )
+    out["segments"] = compare_figures.segments_figure(
+        segment_values(c), segment_names(c), names, colours
+    )
     metrics = {label: aggregate.run_metrics(runs) for label, runs in c.runs.items()}
     out["money"] = compare_figures.money_figure(metrics, names, colours)
+    return out
+
+
+def shares_twin(c: Comparison) -> bool:
+    """Whether every scenario's no-spending twin is the baseline's, run by run.
+
+    The twin is the counterfactual run without any spending. When it is the same
+    (same seed, audience, host state and shocks), the difference in mean opinion
+    between two scenarios equals the difference in influence bought, since the
+    latter is mean opinion minus the twin's. Checked on the saved trajectories:
+    every scenario must share a seed with the baseline, and each shared seed's
+    counterfactual mean opinion must be identical at every step.
+    """
+    base = {r.seed: r for r in c.runs[c.baseline]}
+    column = "counterfactual_opinion_mean"
+    for label, runs in c.runs.items():
+        if label == c.baseline:
+            continue
+        paired = [(base[r.seed], r) for r in runs if r.seed in base]
+        if not paired:
+            return False
+        for a, b in paired:
+            x, y = a.trajectories[column].to_numpy(), b.trajectories[column].to_numpy()
+            if x.shape != y.shape or not (x == y).all():
+                return False
+    return True
+
+
+def segment_names(c: Comparison) -> dict[str, str]:
+    """Segment id -> escaped, shortened display name, over every scenario (baseline first)."""
+    out: dict[str, str] = {}
+    for runs in c.runs.values():
+        for seg in runs[0].scenario["audience"]["segments"]:
+            out.setdefault(seg["id"], safe(shorten(seg.get("name") or seg["id"], 32)))
+    return out
+
+
+def segment_values(c: Comparison) -> dict[str, dict[str, dict[str, pd.Series]]]:
+    """Scenario label -> ``column/reduction`` -> segment id -> one value per replicate."""
+    out: dict[str, dict[str, dict[str, pd.Series]]] = {}
+    for label, runs in c.runs.items():
+        per_panel: dict[str, dict[str, pd.Series]] = {}
+        for column, _, how in compare_figures.SEGMENT_PANELS:
+            per_segment: dict[str, list[float]] = {}
+            for run in runs:
+                for seg, rows in run.segments.groupby("segment", sort=False):
+                    series = rows.sort_values("step")[column]
+                    value = series.iloc[-1] if how == "last" else series.mean()
+                    per_segment.setdefault(str(seg), []).append(float(value))
+            per_panel[f"{column}/{how}"] = {k: pd.Series(v) for k, v in per_segment.items()}
+        out[label] = per_panel
+    return out
+
+
+def tables(c: Comparison) -> dict[str, str]:
+    """The text of ``summary.csv`` and ``differences.csv``.
+
+    Read from the folder when ``compare`` wrote them (so a download is the saved file),
+    else (a folder from an older version) computed from the runs as ``compare`` would.
+    """
+    out = {}
+    for name in (compare_tables.SUMMARY_FILE, compare_tables.DIFFERENCES_FILE):
+        path = c.folder / name
+        if path.is_file():
+            out[name] = path.read_text(encoding="utf-8")
+    if len(out) < 2:
+        settings = c.manifest.get("tables", {})
+        names = {e["label"]: e.get("name", e["label"]) for e in c.manifest["scenarios"]}
+        out[compare_tables.SUMMARY_FILE] = compare_tables.csv_text(
+            compare_tables.summary_table(c.runs, names)
+        )
+        out[compare_tables.DIFFERENCES_FILE] = compare_tables.csv_text(
+            compare_tables.differences_table(
+                c.runs,
+                int(c.manifest.get("root_seed", 0)),
+                settings.get("thresholds", {}),
+                float(settings.get("threshold", 0.0)),
+            )
+        )
     return out
 
 
@@ -174,6 +265,7 @@ def comparison_page(c: Comparison) -> str:
     sections = [
         page.heading("Scenario comparison", 1),
         page.paragraph(intro, "meta"),
+        caveat_box(BANDS_SEED_NOISE, c.folder),
         page.table(
             ["Scenario", "Label", "From", "Runs", "Overrides"],
             [
@@ -194,12 +286,19 @@ def comparison_page(c: Comparison) -> str:
         page.heading("Shocks (numbered markers on the time axes)"),
         _shock_key(shocks, len(c.runs)),
     ]
+    csv = tables(c)
     if "differences" in figs:
         sections += [
             page.heading(f"Difference from the baseline: {names[c.baseline]}"),
+            differences_table(c, csv[compare_tables.DIFFERENCES_FILE]),
+            page.paragraph(_twin_note(shares_twin(c)), "note"),
             page.figure(figs["differences"], "differences"),
         ]
     sections += [
+        page.heading("Per audience segment"),
+        page.figure(figs["segments"], "segments"),
+        page.heading("Tables for analysts (CSV)"),
+        _downloads(csv),
         page.heading("Where the money went"),
         page.figure(figs["money"], "money"),
         "<footer>"
@@ -211,6 +310,98 @@ def comparison_page(c: Comparison) -> str:
     ]
     return page.page(
         "Scenario comparison: " + ", ".join(e["name"] for e in m["scenarios"]), sections
+    )
+
+
+#: Rows of the differences table on the page: (number of differences.csv, formatter).
+DIFFERENCE_ROWS: tuple[tuple[str, Callable[[float], str]], ...] = (
+    ("attributable_final", signed),
+    ("attributable_mean", signed),
+    ("final_opinion", lambda v: signed(v, 3)),
+    ("additional_people_mean", people),
+    ("leaked_usd", usd),
+)
+
+
+def differences_table(c: Comparison, csv_text: str) -> str:
+    """Each scenario minus the baseline for a few numbers, from ``differences.csv``."""
+    table = pd.read_csv(io.StringIO(csv_text), dtype={"scenario": str, "metric": str})
+    names = c.raw_names()
+    rows = []
+    for label in list(c.runs)[1:]:
+        mine = table[table["scenario"] == label].set_index("metric")
+        for key, fmt in DIFFERENCE_ROWS:
+            if key not in mine.index:
+                continue
+            r = mine.loc[key]
+            rows.append(
+                (
+                    names[label],
+                    LABELS.get(key, key),
+                    str(r["pairing"]),
+                    str(int(r["n"])),
+                    _cell(
+                        float(r["mean_difference"]),
+                        float(r["ci_low"]),
+                        float(r["ci_high"]),
+                        int(r["n"]),
+                        fmt,
+                    ),
+                    _probability(float(r["p_mean_above"]), r["threshold"], fmt),
+                )
+            )
+    return page.table(
+        [
+            "Scenario",
+            "Number",
+            "Pairing",
+            "Pairs",
+            "Mean difference (90% bootstrap CI)",
+            "Probability that the mean difference is above the threshold",
+        ],
+        rows,
+        numeric=(False, False, False, True, True, True),
+    )
+
+
+def _probability(p: float, threshold: object, fmt: Callable[[float], str]) -> str:
+    if math.isnan(p):
+        return "n/a"
+    return f"{p:.0%} (threshold {fmt(float(threshold))})"  # type: ignore[arg-type]
+
+
+def _twin_note(shared: bool) -> str:
+    if shared:
+        return (
+            "Every scenario here shares the baseline's no-spending twin run (the same "
+            "seeds, audience, host state and shocks; only the money differs), so the "
+            "difference in mean opinion is, by construction, the difference in influence "
+            "bought: the two are shown as one panel."
+        )
+    return (
+        "The scenarios' no-spending twin runs differ (other shocks, host state or "
+        "audience, or runs with no seed in common), so the difference in mean opinion "
+        "also includes what those changes do without any money; the difference in "
+        "influence bought nets it out."
+    )
+
+
+def _downloads(csv: dict[str, str]) -> str:
+    """Links saving the analyst tables, embedded in the page."""
+    described = {
+        compare_tables.SUMMARY_FILE: "one row per scenario and number: mean, 5th to 95th "
+        "percentile of the runs, n",
+        compare_tables.DIFFERENCES_FILE: "each scenario minus the baseline, paired by seed: "
+        "mean difference, 90% bootstrap confidence interval, probability above the threshold",
+    }
+    items = "".join(
+        f"<li>{page.download(name, name, text)}: {safe(described[name])}</li>"
+        for name, text in csv.items()
+    )
+    return f'<ul class="downloads">{items}</ul>' + page.paragraph(
+        "The same files are in the comparison folder; money columns are exact "
+        "decimal USD (whole cents), and every interval includes seed noise only.",
+        "note",
     )
 
 

@@ -6,6 +6,7 @@ first), and all time panels share their date axis. Names must already be escaped
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -15,6 +16,7 @@ from plotly.subplots import make_subplots
 from sim.dashboards import palette
 from sim.dashboards.markers import Shock, add_shock_markers
 from sim.dashboards.style import apply_style
+from sim.quantities import replicate_interval
 
 #: Trajectory panels: (column, y axis title with unit, scale factor).
 TRAJECTORY_PANELS = (
@@ -24,11 +26,28 @@ TRAJECTORY_PANELS = (
 )
 #: Difference panels: (column, y axis title with unit, scale factor). Mean opinion
 #: and influence bought differ when the scenarios' no-spending counterfactuals differ
-#: (other shocks, another host state); with the same counterfactual they coincide.
+#: (other shocks, another host state); with the same counterfactual they coincide, and
+#: the page shows :data:`SHARED_TWIN_PANELS` instead.
 DIFFERENCE_PANELS = (
     ("opinion_mean", "Mean opinion:<br>difference (opinion points)", 1.0),
     ("attributable_opinion", "Influence bought:<br>difference (opinion points)", 1.0),
     ("favourable_share", "Share favourable:<br>difference (% points)", 100.0),
+)
+#: The difference panels when every scenario shares the baseline's no-spending twin:
+#: the difference in mean opinion then equals the difference in influence bought.
+SHARED_TWIN_PANELS = (
+    (
+        "attributable_opinion",
+        "Mean opinion = influence bought:<br>difference (opinion points)",
+        1.0,
+    ),
+    DIFFERENCE_PANELS[2],
+)
+#: Per-segment panels: (column of segments.csv, y axis title, how a run is reduced).
+SEGMENT_PANELS = (
+    ("attributable_opinion", "Influence bought<br>at the end (opinion points)", "last"),
+    ("attributable_opinion", "Influence bought,<br>average over the run", "mean"),
+    ("reach_share", "Share reached,<br>average over the run", "mean"),
 )
 #: Money categories of the side-by-side bars: (share column, legend, colour key).
 MONEY_BARS = (
@@ -71,6 +90,7 @@ def differences_figure(
     colours: dict[str, str],
     baseline: str,
     shocks: Sequence[Shock],
+    panels: Sequence[tuple[str, str, float]] = DIFFERENCE_PANELS,
 ) -> go.Figure:
     """Each scenario minus the baseline, replicate mean and 90% band.
 
@@ -80,19 +100,85 @@ def differences_figure(
         colours: Scenario label -> colour.
         baseline: Label of the baseline.
         shocks: Shocks to mark.
+        panels: Which differences, :data:`DIFFERENCE_PANELS` or
+            :data:`SHARED_TWIN_PANELS`.
     """
-    fig = _panels(bands, names, colours, DIFFERENCE_PANELS)
-    for row in range(1, len(DIFFERENCE_PANELS) + 1):
+    fig = _panels(bands, names, colours, panels)
+    for row in range(1, len(panels) + 1):
         fig.add_hline(y=0, line={"color": palette.GREY, "width": 1}, row=row, col=1)
     apply_style(
         fig,
         f"Each scenario minus the baseline ({names[baseline]}), paired by seed: mean and 90% band",
         x_title=None,
-        height=860,
+        height=300 * len(panels) - 40,
     )
-    fig.update_xaxes(title_text="Date", row=len(DIFFERENCE_PANELS), col=1)
+    fig.update_xaxes(title_text="Date", row=len(panels), col=1)
     add_shock_markers(fig, shocks, all_scenarios=len(bands) + 1)
     return fig
+
+
+def segments_figure(
+    values: dict[str, dict[str, dict[str, pd.Series]]],
+    segment_names: dict[str, str],
+    names: dict[str, str],
+    colours: dict[str, str],
+) -> go.Figure:
+    """Per audience segment, each scenario side by side: replicate mean and 90% interval.
+
+    Args:
+        values: Scenario label -> panel key (``column/reduction``) -> segment id ->
+            one value per replicate.
+        segment_names: Segment id -> escaped display name, in display order.
+        names: Scenario label -> escaped display name.
+        colours: Scenario label -> colour.
+    """
+    fig = make_subplots(rows=len(SEGMENT_PANELS), cols=1, vertical_spacing=0.08)
+    x = list(segment_names.values())
+    for row, (column, y_title, how) in enumerate(SEGMENT_PANELS, start=1):
+        key = f"{column}/{how}"
+        for label, per_panel in values.items():
+            stats = [_stats(per_panel[key].get(seg)) for seg in segment_names]
+            means = [m for m, _, _ in stats]
+            fig.add_trace(
+                go.Bar(
+                    x=x,
+                    y=means,
+                    name=names[label],
+                    legendgroup=label,
+                    showlegend=row == 1,
+                    marker={"color": colours[label]},
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [h - m for m, _, h in stats],
+                        "arrayminus": [m - lo for m, lo, _ in stats],
+                        "color": palette.GREY,
+                    },
+                    customdata=[[lo, h] for _, lo, h in stats],
+                    hovertemplate=f"{names[label]}: %{{y:+.4f}} "
+                    "(90%: %{customdata[0]:+.4f} to %{customdata[1]:+.4f})<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
+        fig.add_hline(y=0, line={"color": palette.GREY, "width": 1}, row=row, col=1)
+        fig.update_yaxes(title_text=y_title, row=row, col=1)
+    apply_style(
+        fig,
+        "Per audience segment: mean of the replicates, bars span the 90% interval",
+        x_title=None,
+        height=260 * len(SEGMENT_PANELS) + 80,
+    )
+    fig.update_layout(barmode="group", hovermode="closest")
+    fig.update_xaxes(title_text="Audience segment", row=len(SEGMENT_PANELS), col=1)
+    return fig
+
+
+def _stats(values: pd.Series | None) -> tuple[float, float, float]:
+    """Mean and 90% interval of one segment's replicate values (NaN when absent)."""
+    if values is None:
+        return (math.nan, math.nan, math.nan)
+    return replicate_interval(list(values))
 
 
 def money_figure(

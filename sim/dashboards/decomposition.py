@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.dashboards import page, palette
+from sim.dashboards.caveat import BANDS_SEED_NOISE, caveat_box
 from sim.dashboards.load import NotAResultError, has_decomposition, load_decomposition
 from sim.dashboards.style import apply_style
 from sim.dashboards.text import safe, share, shorten, signed
@@ -306,6 +307,7 @@ def decomposition_page(data: DecompositionData) -> str:
     sections = [
         page.heading(f"{name}: where did the influence go?", 1),
         page.paragraph(meta, "meta"),
+        caveat_box(BANDS_SEED_NOISE, data.folder),
         *decomposition_sections(data.table, labels),
         page.heading("The factors (what turning each one off means)"),
         page.table(

@@ -69,6 +69,7 @@ class Headline:
 #: Plain-language names and units of the headline numbers, for tables.
 LABELS = {
     "disbursed_usd": "Money disbursed (USD)",
+    "leaked_usd": "Money leaked (USD)",
     "leaked_share": "Leaked (share of disbursed)",
     "for_show_share": "Spent for show (share)",
     "substantive_share": "Spent on substantive work (share)",

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sim.dashboards import page
+from sim.dashboards.caveat import BANDS_INDEX, caveat_box
 from sim.dashboards.compare_dashboard import PAGE as COMPARISON_PAGE
 from sim.dashboards.load import COMPARISON_FILE, is_run_folder
 from sim.dashboards.run_dashboard import DASHBOARD
@@ -68,8 +69,8 @@ def find_entries(results: str | os.PathLike[str]) -> list[Entry]:
     return entries
 
 
-def index_page(entries: list[Entry]) -> str:
-    """The index page (no plotly needed)."""
+def index_page(entries: list[Entry], folder: str | os.PathLike[str] | None = None) -> str:
+    """The index page (no plotly needed); ``folder`` is where it is written."""
     rows = []
     for e in entries:
         target = e.page if e.page else e.path + "/"
@@ -85,6 +86,7 @@ def index_page(entries: list[Entry]) -> str:
             "The pages work offline.",
             "meta",
         ),
+        caveat_box(BANDS_INDEX, folder),
         page.html_table(["Kind", "Folder", "Scenario", "Headline", "Created"], rows)
         if rows
         else page.paragraph("No results yet: run_sim.py run SCENARIO", "note"),
@@ -99,7 +101,7 @@ def write_index(results: str | os.PathLike[str]) -> Path:
         The index's path.
     """
     root = Path(results)
-    return page.write_page(root / INDEX, index_page(find_entries(root)))
+    return page.write_page(root / INDEX, index_page(find_entries(root), root))
 
 
 def _run(folder: Path, rel: str) -> Entry:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from sim.atomic import atomic_file
+from sim.dashboards.caveat import CSS as CAVEAT_CSS
 from sim.dashboards.style import FONT_FAMILY, PLOTLY_CONFIG
 from sim.dashboards.text import safe
 
@@ -48,7 +50,7 @@ th, td {{ border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left;
           vertical-align: top; }}
 th {{ background: #f3f3f3; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
-"""
+{CAVEAT_CSS}"""
 
 
 @functools.cache
@@ -93,6 +95,23 @@ def paragraph(text: str, css_class: str = "") -> str:
 def link(text: str, href: str) -> str:
     """A link to a relative path (both escaped)."""
     return f'<a href="{safe(href)}">{safe(text)}</a>'
+
+
+def download(text: str, file_name: str, data: str, mime: str = "text/csv") -> str:
+    """A link that saves ``data`` (embedded in the page as a data: URI) as ``file_name``.
+
+    Nothing is fetched: the file's bytes are percent-encoded into the link itself, so
+    the download works offline and under the page's Content-Security-Policy. The
+    encoded text holds no quote, ``<`` or ``&``; the file name is escaped.
+
+    Args:
+        text: The link's text (raw).
+        file_name: The suggested file name (raw).
+        data: The file's content.
+        mime: Its media type.
+    """
+    href = f"data:{mime};charset=utf-8," + urllib.parse.quote(data, safe="")
+    return f'<a class="download" download="{safe(file_name)}" href="{href}">{safe(text)}</a>'
 
 
 def cards(items: Sequence[tuple[str, str, str]]) -> str:

@@ -25,7 +25,7 @@ from sim.dashboards.run_dashboard import render_run_dashboard, run_figures
 
 IMAGES = "images"
 #: Figures without a time axis get no shock key in their images.
-_NO_TIME_AXIS = {"money-flow", "money"}
+_NO_TIME_AXIS = {"money-flow", "money", "segments"}
 
 
 def render_run(

@@ -14,9 +14,10 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from sim.dashboards import figures, page
+from sim.dashboards.caveat import BANDS_DECOMPOSED_RUN, BANDS_SINGLE_RUN, caveat_box
 from sim.dashboards.decomposition import run_panel as decomposition_panel
 from sim.dashboards.headline import Headline, headline
-from sim.dashboards.load import RunData, load_run
+from sim.dashboards.load import RunData, has_decomposition, load_run
 from sim.dashboards.markers import Shock, run_shocks
 from sim.dashboards.text import people, share, signed, usd
 
@@ -107,6 +108,11 @@ def run_page(run: RunData) -> str:
         page.paragraph(meta, "meta"),
         page.cards(headline_cards(h)),
         page.paragraph(story(h), "story"),
+        caveat_box(
+            BANDS_SINGLE_RUN
+            + (f" {BANDS_DECOMPOSED_RUN}" if has_decomposition(run.folder) else ""),
+            run.folder,
+        ),
     ]
     titles = {
         "opinion": "Opinion over time",

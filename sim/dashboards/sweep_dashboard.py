@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.dashboards import page
+from sim.dashboards.caveat import BANDS_SWEEP, caveat_box
 from sim.dashboards.sweep_figures import (
     heatmap,
     parallel_coordinates,
@@ -129,6 +130,7 @@ def render_sweep(folder: str | os.PathLike[str], metric: str | None = None) -> P
         page.heading(m.get("name", "Sweep"), 1),
         page.paragraph(m.get("description", "")),
         page.paragraph(meta, "meta"),
+        caveat_box(BANDS_SWEEP, folder),
         page.heading("Metrics over all runs (mean, and the middle 90% of runs)"),
         page.table(
             ["metric", "what it is", "mean", "5-95%", "runs"],
