@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -95,13 +96,60 @@ def grid_levels(param: ParameterSpec, default_levels: int) -> tuple[list[Any], l
         raise ValueError(f"a grid needs a range or values, not a {param.kind} distribution")
     n = param.levels or default_levels
     u = [i / (n - 1) for i in range(n)]
-    values = from_unit(param, np.array(u))
+    values: list[Any] = [clean_level(param, i, n) for i in range(n)]
     if param.integer:  # rounding may merge neighbouring levels
         seen: dict[Any, float] = {}
         for value, coordinate in zip(values, u, strict=True):
             seen.setdefault(value, coordinate)
         return list(seen), list(seen.values())
     return values, u
+
+
+#: Relative distance within which a log level is snapped to a shorter decimal.
+_SNAP = 1e-12
+
+
+def clean_level(param: ParameterSpec, i: int, n: int) -> float | int:
+    """Level ``i`` of ``n`` of a range, as the decimal a person would write.
+
+    A linear level, ``low + i (high - low) / (n - 1)``, is computed exactly from the
+    decimals written in the file (``range: [0.3, 0.9], levels: 3`` gives 0.6, not
+    0.6000000000000001). A log level has no finite decimal in general; it is rounded to
+    the fewest significant digits within a relative 1e-12 of the exact value, so the
+    ends are the written ends and round levels are round (25M to 400M in 5 levels gives
+    25M, 50M, 100M, 200M, 400M, not 399999999.99999934).
+
+    Args:
+        param: A range.
+        i: The level, 0 to ``n - 1``.
+        n: The number of levels (at least 2).
+
+    Returns:
+        The level (an int with ``integer``).
+    """
+    assert param.range is not None
+    low, high = (Fraction(repr(v)) for v in param.range)
+    if i == 0 or i == n - 1:
+        exact = low if i == 0 else high
+        value = float(exact)
+    elif param.log:
+        value = _shortest(math.exp(math.log(low) + i / (n - 1) * (math.log(high) - math.log(low))))
+    else:
+        value = float(low + (high - low) * i / (n - 1))
+    return round(value) if param.integer else value
+
+
+def _shortest(x: float) -> float:
+    """The decimal with the fewest significant digits within a relative :data:`_SNAP` of x.
+
+    >>> _shortest(399999999.99999934), _shortest(0.31622776601683794)
+    (400000000.0, 0.316227766017)
+    """
+    for digits in range(1, 17):
+        y = float(f"{x:.{digits}g}")
+        if abs(y - x) <= _SNAP * abs(x):
+            return y
+    return x
 
 
 def probe_values(param: ParameterSpec) -> list[tuple[Any, str]]:
