@@ -192,7 +192,7 @@ def _reproduce(plan: SweepPlan, point: int, seed: int) -> str:
     """The ``run`` command that repeats one run of the sweep (with its full traceback)."""
     sweep, design = plan.sweep, plan.design
     sets = [assignment(k, v) for k, v in sweep.spec.set.items()]
-    sets += [assignment(n, v) for n, v in zip(design.names, design.values[point], strict=True)]
+    sets += list(sweep.assignments(design.values[point]))
     words = [*_command(), "run", str(sweep.base_path), "--seed", str(seed)]
     for text in sets:
         words += ["--set", text]

@@ -200,7 +200,7 @@ def yaml_text(value: Any) -> str:
     Raises:
         ValueError: If it does not read back equal (NaN, for one).
     """
-    text = yaml.safe_dump(value, default_flow_style=True, width=10**9).strip()
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False).strip()
     text = text.removesuffix("...").strip()
     if yaml.safe_load(text) != value:
         raise ValueError(f"value {value!r} cannot be written as YAML")

@@ -34,7 +34,7 @@ from sim.locks import FolderLock, acquire
 from sim.sweep.designs import Design, build_design
 from sim.sweep.distributions import column_kind, column_value
 from sim.sweep.execute import Executor, LostRun, TimedOut, make_executor
-from sim.sweep.load import Sweep, assignment
+from sim.sweep.load import Sweep
 from sim.sweep.manifest import design_table, manifest_for, now_utc
 from sim.sweep.metrics import is_reference, resolve_metric
 from sim.sweep.seeds import run_seed
@@ -111,10 +111,7 @@ class SweepPlan:
             if run_id in self.done:
                 continue
             point, replicate = divmod(run_id, spec.replicates)
-            texts = tuple(
-                assignment(name, value)
-                for name, value in zip(self.design.names, self.design.values[point], strict=True)
-            )
+            texts = self.sweep.assignments(self.design.values[point])
             yield RunTask(
                 run_id=run_id,
                 seed=self.seed_of(point, replicate),

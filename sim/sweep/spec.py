@@ -62,6 +62,30 @@ class Triangular(_Strict):
 _KINDS = ("range", "values", "normal", "lognormal", "triangular")
 
 
+class Linear(_Strict):
+    """A target set to ``scale x variable + offset`` (``{}``: the variable's value)."""
+
+    scale: Finite = Field(default=1.0, description="Factor on the variable's value.")
+    offset: Finite = Field(default=0.0, description="Added after scaling.")
+
+
+class Entries(_Strict):
+    """A mapping field set as a whole, one expression per key (e.g. activity weights)."""
+
+    entries: dict[str | int, str] = Field(
+        min_length=1, description="Key -> expression of the variables (and base)."
+    )
+    drop_zero: bool = Field(
+        default=False,
+        description="Leave out keys whose value is 0 (for weights that must be positive).",
+    )
+
+
+#: What a linked target or a derived field is set to: an expression, a linear
+#: transformation of the variable, or a mapping of expressions.
+Target = str | Linear | Entries
+
+
 class ParameterSpec(_Strict):
     """One varied field.
 
@@ -89,6 +113,14 @@ class ParameterSpec(_Strict):
         default=None, description="With normal or lognormal: [low, high] to draw within."
     )
     integer: bool = Field(default=False, description="Round drawn values to whole numbers.")
+    sets: dict[str, Target] | None = Field(
+        default=None,
+        description="Makes the key a variable's name (not a field path): field path -> how "
+        "the variable sets it: {} (its value), {scale, offset}, an expression of the "
+        "variables and base (the field's value in the base scenario), or {entries, "
+        "drop_zero} for a whole mapping. {} sets nothing directly (for variables used "
+        "only in derived).",
+    )
 
     @field_validator("values")
     @classmethod
@@ -194,6 +226,11 @@ class SweepSpec(_Strict):
         default=False,
         description="Vary every entry of the base scenario's ranges section, uniform (or "
         "log-uniform) over its range, besides any parameters given.",
+    )
+    derived: dict[str, str | Entries] = Field(
+        default_factory=dict,
+        description="Field path -> an expression of the variables (and base), or "
+        "{entries, drop_zero}: fields computed at every point from the variables.",
     )
     design: DesignSpec = Field(description="The experimental design.")
 
