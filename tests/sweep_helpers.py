@@ -6,6 +6,7 @@ local worker processes and Dask workers import them as they would a user's own.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -59,3 +60,18 @@ def media_control_only(result: RunResult) -> float:
     """A synthetic outcome that depends on host_state.media_control and nothing else."""
     control = result.scenario.host_state.media_control
     return control**2 + 0.5 * control
+
+
+def media_control_at_start(result: RunResult) -> float:
+    """The host state's media control the run started with."""
+    return result.scenario.host_state.media_control
+
+
+def media_control_after_shocks(result: RunResult) -> float:
+    """The media control the run's last host-policy shock applied (from its events)."""
+    applied = [
+        float(detail.split("media_control=")[1].split()[0])
+        for detail in result.events["detail"]
+        if detail.startswith("host policy:") and "media_control=" in detail
+    ]
+    return applied[-1] if applied else math.nan

@@ -175,10 +175,14 @@ def _check(node: ast.AST, text: str, names: list[str]) -> None:
 
 
 def _check_call(node: ast.Call, text: str, names: list[str]) -> None:
-    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-        called = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
+    if not isinstance(node.func, ast.Name):
         raise ExpressionError(
-            f"'{text}': unknown function '{called}'; the functions are {', '.join(FUNCTIONS)}"
+            f"'{text}': only the functions {', '.join(FUNCTIONS)} may be called; found a "
+            f"call of {_describe(node.func)}"
+        )
+    if node.func.id not in FUNCTIONS:
+        raise ExpressionError(
+            f"'{text}': unknown function '{node.func.id}'; the functions are {', '.join(FUNCTIONS)}"
         )
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
         raise ExpressionError(f"'{text}': give {node.func.id}'s arguments by position only")

@@ -338,8 +338,11 @@ def resolve(
                     key = label if isinstance(label, str) and not label.isdigit() else str(i)
                     step.append((f"{prefix}[{key}]", item))
             elif isinstance(node, dict):
+                here = f"{prefix}.{token}" if prefix else token
                 if token in node or last:
-                    step.append((f"{prefix}.{token}" if prefix else token, node.get(token)))
+                    step.append((here, node.get(token)))
+                elif not isinstance(tokens[n + 1], tuple):  # a section left at its defaults
+                    step.append((here, {}))
                 else:
                     hint = did_you_mean(token, [k for k in node if isinstance(k, str)])
                     found.append(Problem(where, f"{path}: no field '{token}' here{hint}"))
