@@ -11,7 +11,10 @@ distribution (:mod:`sim.sweep.distributions`):
 - ``sobol``: Saltelli's extension of the scrambled Sobol' sequence, from SALib
   (``SALib.sample.sobol.sample``), as ``SALib.analyze.sobol`` expects;
 - ``morris``: Morris trajectories on a grid of ``levels`` levels, from SALib
-  (``SALib.sample.morris.sample``), as ``SALib.analyze.morris`` expects.
+  (``SALib.sample.morris.sample``), as ``SALib.analyze.morris`` expects;
+- ``file``: exactly the points of a CSV file (read and checked by
+  :mod:`sim.sweep.points` when the sweep is loaded); their unit coordinates are the
+  values' places in each parameter's distribution (:func:`to_unit`).
 
 Sampling designs draw from the sweep's design stream (:mod:`sim.sweep.seeds`), so
 the same root seed gives the same points.
@@ -25,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep.distributions import from_unit, grid_levels
+from sim.sweep.distributions import from_unit, grid_levels, to_unit
 from sim.sweep.samplers import DESIGNS
 from sim.sweep.seeds import design_rng
 from sim.sweep.spec import SweepSpec
@@ -59,6 +62,8 @@ def salib_problem(names: tuple[str, ...] | list[str]) -> dict[str, Any]:
 def design_size(spec: SweepSpec) -> int:
     """Number of points the spec's design has, without sampling it."""
     kind = DESIGNS[spec.design.type]
+    if kind.listed:
+        return len(spec.design.points or ())
     if kind.size is None:
         levels = spec.design.levels
         sizes = [len(grid_levels(p, levels)[0]) for p in spec.parameters.values()]
@@ -80,6 +85,11 @@ def build_design(spec: SweepSpec) -> Design:
     """
     names = tuple(spec.parameters)
     params = list(spec.parameters.values())
+    if DESIGNS[spec.design.type].listed:
+        values = tuple(tuple(point) for point in spec.design.points or ())
+        columns = [to_unit(p, [v[j] for v in values]) for j, p in enumerate(params)]
+        unit = np.array(columns, dtype=float).T.reshape(len(values), len(names))
+        return Design(names, unit, values)
     if DESIGNS[spec.design.type].sample is None:
         levels = [grid_levels(p, spec.design.levels) for p in params]
         values = tuple(itertools.product(*(v for v, _ in levels)))

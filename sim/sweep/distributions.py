@@ -55,6 +55,36 @@ def from_unit(param: ParameterSpec, u: np.ndarray) -> list[Any]:
     return [float(v) for v in x]
 
 
+def to_unit(param: ParameterSpec, values: list[Any]) -> list[float]:
+    """Each value's place in the parameter's distribution: the inverse of :func:`from_unit`.
+
+    A range maps linearly (in the logarithm with ``log``) onto [0, 1]; item ``i`` of
+    ``k`` listed values maps to ``(i + 0.5) / k``; a distribution maps through its
+    distribution function (within ``truncate`` when given).
+
+    >>> to_unit(ParameterSpec(range=(0.0, 2.0)), [0.0, 0.5, 2.0])
+    [0.0, 0.25, 1.0]
+    """
+    if param.values is not None:
+        k = len(param.values)
+        return [(param.values.index(v) + 0.5) / k for v in values]
+    x = np.asarray(values, dtype=float)
+    if param.range is not None:
+        low, high = param.range
+        if param.log:
+            u = (np.log(x) - math.log(low)) / (math.log(high) - math.log(low))
+        else:
+            u = (x - low) / (high - low)
+    else:
+        dist = _frozen(param)
+        if param.truncate is not None:
+            lo, hi = dist.cdf(param.truncate[0]), dist.cdf(param.truncate[1])
+            u = (dist.cdf(x) - lo) / (hi - lo)
+        else:
+            u = dist.cdf(x)
+    return [float(v) for v in np.clip(u, 0.0, 1.0)]
+
+
 def _quantiles(param: ParameterSpec, u: np.ndarray) -> np.ndarray:
     dist = _frozen(param)
     if param.truncate is not None:

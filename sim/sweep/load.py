@@ -25,6 +25,7 @@ from sim.sweep.distributions import grid_levels, probe_values, yaml_text
 from sim.sweep.expressions import ExpressionError
 from sim.sweep.links import Links, compile_links, is_variable
 from sim.sweep.metrics import METRICS, is_reference
+from sim.sweep.points import read_points
 from sim.sweep.samplers import DESIGNS
 from sim.sweep.spec import (
     MAX_RUNS,
@@ -109,6 +110,8 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         problems = _check_base(base_doc, base_path)
     if not problems and spec.from_ranges:
         spec, problems = _parameters_from_ranges(spec, base_doc, base_path)
+    if not problems and DESIGNS[spec.design.type].listed and spec.design.path is not None:
+        spec, problems = _points_from_file(spec, path.parent / spec.design.path)
     base_ok = not problems
     problems += _check_metrics(spec)
     links = None
@@ -137,6 +140,15 @@ def _parameters_from_ranges(
         path: ParameterSpec(range=(r.low, r.high), log=r.log) for path, r in ranges.items()
     }
     return spec.model_copy(update={"parameters": {**parameters, **spec.parameters}}), []
+
+
+def _points_from_file(spec: SweepSpec, csv_path: Path) -> tuple[SweepSpec, list[Problem]]:
+    """Read a file design's points into the spec (see :mod:`sim.sweep.points`)."""
+    points, problems = read_points(csv_path, spec.parameters)
+    if problems:
+        return spec, problems
+    design = spec.design.model_copy(update={"points": points})
+    return spec.model_copy(update={"design": design}), []
 
 
 def _apply_set(spec: SweepSpec, doc: dict[str, Any]) -> list[Problem]:
@@ -183,7 +195,7 @@ def _check_metrics(spec: SweepSpec) -> list[Problem]:
 def _check_design(spec: SweepSpec) -> list[Problem]:
     problems = []
     kind = DESIGNS[spec.design.type]
-    if kind.sample is None:  # the grid enumerates levels
+    if kind.sample is None and not kind.listed:  # the grid enumerates levels
         for name, param in spec.parameters.items():
             try:
                 grid_levels(param, spec.design.levels)

@@ -41,6 +41,8 @@ class DesignKind:
             or None when the design supports none.
         index_columns: The columns ``analyse`` returns, in table order.
         bounded_only: Whether every parameter must have finite bounds.
+        listed: Whether the points are listed by the user (read from a file when the
+            sweep is loaded, :mod:`sim.sweep.points`) rather than sampled.
     """
 
     name: str
@@ -50,6 +52,7 @@ class DesignKind:
     analyse: Analyse | None = None
     index_columns: tuple[str, ...] = ()
     bounded_only: bool = False
+    listed: bool = False
 
 
 def _latin_hypercube(d: int, rng: np.random.Generator) -> qmc.LatinHypercube:
@@ -138,6 +141,7 @@ DESIGNS: dict[str, DesignKind] = {
             ("mu_star", "mu_star_conf", "mu", "sigma"),
             bounded_only=True,
         ),
+        DesignKind("file", "the points listed in a CSV file", None, None, listed=True),
     )
 }
 #: Designs that give sensitivity indices.

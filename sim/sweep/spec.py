@@ -186,6 +186,18 @@ class DesignSpec(_Strict):
     second_order: bool = Field(
         default=False, description="sobol: also sample for second-order indices."
     )
+    path: str | None = Field(
+        default=None,
+        min_length=1,
+        description="file: the CSV file of points, relative to the sweep file (a header "
+        "row of parameter names, one row per point).",
+    )
+    points: tuple[tuple[Any, ...], ...] | None = Field(
+        default=None,
+        exclude=True,
+        description="file: the points read from path when the sweep is loaded (not "
+        "written in a sweep file; design.parquet records them).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -194,6 +206,17 @@ class DesignSpec(_Strict):
 
     @model_validator(mode="after")
     def _samples(self) -> DesignSpec:
+        listed = DESIGNS[self.type].listed
+        if self.points is not None:
+            raise ValueError("'points' are read from the file at 'path'; give 'path' instead")
+        if listed:
+            if self.path is None:
+                raise ValueError(f"a {self.type} design needs 'path': the CSV file of points")
+            if self.samples is not None:
+                raise ValueError(f"a {self.type} design runs the points listed; remove 'samples'")
+            return self
+        if self.path is not None:
+            raise ValueError("'path' applies to a file design only")
         if self.type == "grid" and self.samples is not None:
             raise ValueError(
                 "a grid's size comes from the parameters' levels and values; remove 'samples'"
