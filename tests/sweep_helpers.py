@@ -75,3 +75,15 @@ def media_control_after_shocks(result: RunResult) -> float:
         if detail.startswith("host policy:") and "media_control=" in detail
     ]
     return applied[-1] if applied else math.nan
+
+
+def ranked_outcome(result: RunResult) -> float:
+    """A synthetic outcome with a known ranking of its inputs.
+
+    ``4 x integrity + 2 x media_control^2``, ignoring everything else: first-order
+    indices (uniform inputs on [0, 1]) about 0.79 for the curators' integrity, 0.21 for
+    media control and 0 for any other parameter.
+    """
+    integrity = result.scenario.intermediaries[0].integrity
+    control = result.scenario.host_state.media_control
+    return 4 * integrity + 2 * control**2

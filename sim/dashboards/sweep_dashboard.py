@@ -67,7 +67,8 @@ def sweep_figures(
             notes.append(f"Sensitivity indices not available: {exc}.")
     else:
         notes.append(
-            f"Sensitivity indices need a sobol or morris design; this sweep's is {design}."
+            f"Sensitivity indices need a {', '.join(SENSITIVITY_DESIGNS)} design; this "
+            f"sweep's is {design}."
         )
     if len(params) >= 2:
         figs["parallel"] = parallel_coordinates(points, params, metric)
