@@ -87,3 +87,10 @@ def ranked_outcome(result: RunResult) -> float:
     integrity = result.scenario.intermediaries[0].integrity
     control = result.scenario.host_state.media_control
     return 4 * integrity + 2 * control**2
+
+
+def boxed_outcome(result: RunResult) -> float:
+    """1 inside a known box (curators' integrity > 0.6 and media control < 0.3), else 0."""
+    integrity = result.scenario.intermediaries[0].integrity
+    control = result.scenario.host_state.media_control
+    return 1.0 if integrity > 0.6 and control < 0.3 else 0.0
