@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.dashboards import page
+from sim.dashboards.discovery_figures import box_rows, feature_scores, tradeoff, tree_rows
 from sim.dashboards.sweep_figures import (
     heatmap,
     parallel_coordinates,
@@ -22,6 +23,7 @@ from sim.dashboards.sweep_figures import (
     sensitivity_bars,
 )
 from sim.sweep.analysis import aggregate, parameter_names, sensitivity
+from sim.sweep.discovery import MIN_COVERAGE, TREE_DEPTH, Discovery, discover
 from sim.sweep.samplers import SENSITIVITY_DESIGNS
 from sim.sweep.store import SweepStore
 
@@ -75,6 +77,64 @@ def sweep_figures(
     return figs, notes
 
 
+def discovery_sections(found: Discovery | None) -> list[str]:
+    """The page's scenario-discovery sections (a hint when no condition was given)."""
+    if found is None:
+        return [
+            page.heading("Scenario discovery"),
+            page.paragraph(
+                "Give a condition to find where in the parameter space it holds, e.g. "
+                "run_sim.py sweep-report FOLDER --condition 'mean_attributable_opinion > "
+                "0.01' (PRIM box, classification tree and feature scores; needs the "
+                "optional extra 'analysis').",
+                "note",
+            ),
+        ]
+    chosen = found.trajectory.loc[found.chosen]
+    text = found.condition.text
+    summary = (
+        f"'{text}' holds in {found.cases} of {found.runs} runs ({found.cases / found.runs:.0%}). "
+        f"Chosen box {int(chosen['box'])} of {len(found.trajectory)} on PRIM's peeling "
+        f"trajectory (the densest with coverage of at least the minimum): it holds "
+        f"{chosen['coverage']:.0%} of the runs where the condition holds (coverage), "
+        f"{chosen['density']:.0%} of the runs inside it meet the condition (density), "
+        f"and it contains {chosen['mass']:.0%} of all runs."
+    )
+    limits = (
+        page.table(
+            ["parameter", "low", "high", "quasi-p low", "quasi-p high"],
+            box_rows(found),
+            numeric=[False, True, True, True, True],
+        )
+        if not found.box.empty
+        else page.paragraph("The chosen box restricts no parameter.", "note")
+    )
+    return [
+        page.heading(f"Scenario discovery: where does {text} hold?"),
+        page.paragraph(summary),
+        page.figure(tradeoff(found), "sweep-prim"),
+        page.heading(f"The chosen PRIM box (box {int(chosen['box'])})", 3),
+        limits,
+        page.paragraph(
+            "A quasi-p-value (Bryant & Lempert 2010) tests whether a limit matters: the "
+            "chance of the box's density if the limit were removed; small means the "
+            "limit matters. Blank: the limit is the edge of the sampled range.",
+            "note",
+        ),
+        page.heading(
+            f"Classification tree (depth {TREE_DEPTH}; right for "
+            f"{found.tree_accuracy:.0%} of runs)",
+            3,
+        ),
+        page.table(
+            ["rule", "runs", "meeting the condition", "share"],
+            tree_rows(found),
+            numeric=[False, True, True, True],
+        ),
+        page.figure(feature_scores(found), "sweep-feature-scores"),
+    ]
+
+
 def _metric_rows(store: SweepStore, runs: pd.DataFrame) -> list[list[str]]:
     rows = []
     for m in store.metrics:
@@ -95,18 +155,28 @@ def _metric_rows(store: SweepStore, runs: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def render_sweep(folder: str | os.PathLike[str], metric: str | None = None) -> Path:
+def render_sweep(
+    folder: str | os.PathLike[str],
+    metric: str | None = None,
+    condition: str | None = None,
+    min_coverage: float = MIN_COVERAGE,
+) -> Path:
     """Write a sweep folder's dashboard.
 
     Args:
         folder: The sweep's results folder.
         metric: The metric to explain (default: the first the sweep records).
+        condition: A condition on a metric (``METRIC OP NUMBER``) for scenario
+            discovery (:mod:`sim.sweep.discovery`); None: no discovery section.
+        min_coverage: Coverage the chosen PRIM box must reach.
 
     Returns:
         The page written.
 
     Raises:
         NotASweepError: If the folder is not a sweep, or the metric was not recorded.
+        DiscoveryError: For a condition discovery cannot work with (checked before
+            anything is written).
     """
     folder = Path(folder)
     if not SweepStore.is_sweep(folder):
@@ -120,6 +190,7 @@ def render_sweep(folder: str | os.PathLike[str], metric: str | None = None) -> P
     failed = summary[summary["status"] == "error"]
     design = m["design"]
     figs, notes = sweep_figures(store, metric, summary)
+    found = discover(store, condition, min_coverage=min_coverage) if condition else None
     meta = (
         f"Design {design['type']}: {design['points']} points x {m['spec']['replicates']} "
         f"replicate(s); {len(summary)} runs stored, {len(failed)} failed. "
@@ -140,6 +211,7 @@ def render_sweep(folder: str | os.PathLike[str], metric: str | None = None) -> P
         *[page.paragraph(note, "note") for note in notes],
         *[page.figure(fig, f"sweep-{fid}") for fid, fig in figs.items()],
     ]
+    sections += discovery_sections(found)
     if len(failed):
         sections += [
             page.heading("Failed runs"),
