@@ -7,6 +7,7 @@ import pytest
 from sim.sweep import load_sweep, run_sweep
 from sim.sweep.discovery import DiscoveryError, discover, parse_condition
 from tests.sweep_helpers import write_sweep
+from tests.test_dashboard_browser import assert_clean, browser, plot_data, visit  # noqa: F401
 
 pytest.importorskip("ema_workbench")
 
@@ -97,3 +98,34 @@ def test_conditions_parse_without_evaluating():
     c = parse_condition("  mean_attributable_opinion>=-1.5e-3 ")
     assert (c.metric, c.op, c.threshold) == ("mean_attributable_opinion", ">=", -1.5e-3)
     assert c.text == "mean_attributable_opinion >= -0.0015"
+
+
+def test_the_sweep_page_shows_the_box_the_tree_and_the_scores(boxed_sweep, tmp_path):
+    from sim.dashboards.sweep_dashboard import render_sweep
+
+    html = render_sweep(boxed_sweep, condition=f"{BOXED} > 0.5").read_text(encoding="utf-8")
+    assert f"Scenario discovery: where does {BOXED} &gt; 0.5 hold?" in html
+    assert 'id="sweep-prim"' in html and 'id="sweep-feature-scores"' in html
+    assert "quasi-p low" in html and "intermediaries[*].integrity &gt; 0.6" in html
+    plain = render_sweep(boxed_sweep).read_text(encoding="utf-8")
+    assert "--condition" in plain and 'id="sweep-prim"' not in plain
+
+
+def test_the_cli_refuses_a_bad_condition_with_status_2(boxed_sweep, capsys):
+    from sim.cli import main
+
+    page = boxed_sweep / "dashboard.html"
+    page.unlink(missing_ok=True)
+    assert main(["sweep-report", str(boxed_sweep), "--condition", "share_leaked = 1"]) == 2
+    assert "not of the form METRIC OP NUMBER" in capsys.readouterr().err
+    assert not page.exists()  # nothing written
+
+
+def test_the_discovery_page_loads_offline_in_a_browser(browser, boxed_sweep):  # noqa: F811
+    from sim.dashboards.sweep_dashboard import render_sweep
+
+    path = render_sweep(boxed_sweep, condition=f"{BOXED} > 0.5")
+    page, seen = visit(browser, path)
+    drawn = plot_data(page)
+    assert drawn["sweep-prim"] == 2 and drawn["sweep-feature-scores"] == 1
+    assert_clean(seen)

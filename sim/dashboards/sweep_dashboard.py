@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from sim.dashboards import page
 from sim.dashboards.discovery_figures import box_rows, feature_scores, tradeoff, tree_rows
+from sim.dashboards.downloads import csv_link, downloads
 from sim.dashboards.sweep_figures import (
     heatmap,
     parallel_coordinates,
@@ -35,7 +36,10 @@ class NotASweepError(ValueError):
 
 
 def sweep_figures(
-    store: SweepStore, metric: str, runs: pd.DataFrame | None = None
+    store: SweepStore,
+    metric: str,
+    runs: pd.DataFrame | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[dict[str, go.Figure], list[str]]:
     """Build the sweep's figures for one metric.
 
@@ -43,6 +47,7 @@ def sweep_figures(
         store: The sweep folder's store.
         metric: The metric to explain.
         runs: The summary table, if already read (read from the store otherwise).
+        tables: If given, receives the sensitivity table (``sensitivity``) when computed.
 
     Returns:
         Figures by id, and notes on figures that could not be drawn (and why).
@@ -64,7 +69,10 @@ def sweep_figures(
         figs["heatmap"] = heatmap(points, params[0], params[1], metric)
     if design in SENSITIVITY_DESIGNS:
         try:
-            figs["sensitivity"] = sensitivity_bars(sensitivity(store, metric), design, metric)
+            table = sensitivity(store, metric)
+            figs["sensitivity"] = sensitivity_bars(table, design, metric)
+            if tables is not None:
+                tables["sensitivity"] = table
         except ValueError as exc:
             notes.append(f"Sensitivity indices not available: {exc}.")
     else:
@@ -132,7 +140,32 @@ def discovery_sections(found: Discovery | None) -> list[str]:
             numeric=[False, True, True, True],
         ),
         page.figure(feature_scores(found), "sweep-feature-scores"),
+        downloads(
+            [
+                csv_link(found.trajectory, "prim-trajectory.csv", "PRIM peeling trajectory"),
+                csv_link(found.box, "prim-box.csv", "chosen box"),
+                csv_link(found.tree, "tree-leaves.csv", "tree leaves"),
+                csv_link(found.scores.reset_index(), "feature-scores.csv", "feature scores"),
+            ]
+        ),
     ]
+
+
+def _metric_table(store: SweepStore, runs: pd.DataFrame) -> pd.DataFrame:
+    """Every metric over all runs: mean, 5% and 95% quantiles, runs with a finite value."""
+    rows = []
+    for m in store.metrics:
+        values = runs[m].replace([np.inf, -np.inf], np.nan).dropna()
+        rows.append(
+            {
+                "metric": m,
+                "mean": values.mean() if len(values) else np.nan,
+                "p5": values.quantile(0.05) if len(values) else np.nan,
+                "p95": values.quantile(0.95) if len(values) else np.nan,
+                "runs": len(values),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _metric_rows(store: SweepStore, runs: pd.DataFrame) -> list[list[str]]:
@@ -189,7 +222,8 @@ def render_sweep(
     summary = store.read_summary()
     failed = summary[summary["status"] == "error"]
     design = m["design"]
-    figs, notes = sweep_figures(store, metric, summary)
+    tables: dict[str, pd.DataFrame] = {}
+    figs, notes = sweep_figures(store, metric, summary, tables)
     found = discover(store, condition, min_coverage=min_coverage) if condition else None
     meta = (
         f"Design {design['type']}: {design['points']} points x {m['spec']['replicates']} "
@@ -207,10 +241,19 @@ def render_sweep(
             _metric_rows(store, summary),
             numeric=[False, False, True, True, True],
         ),
+        downloads(
+            [
+                csv_link(_metric_table(store, summary), "metrics.csv", "metrics over all runs"),
+                csv_link(aggregate(store), "points.csv", "every design point (means, 5-95%)"),
+            ]
+        ),
         page.heading(f"What drives {metric}"),
         *[page.paragraph(note, "note") for note in notes],
         *[page.figure(fig, f"sweep-{fid}") for fid, fig in figs.items()],
     ]
+    if "sensitivity" in tables:
+        name = f"sensitivity-{metric}.csv"
+        sections.append(downloads([csv_link(tables["sensitivity"], name, "sensitivity indices")]))
     sections += discovery_sections(found)
     if len(failed):
         sections += [
