@@ -176,3 +176,34 @@ def test_an_lhs_sweep_page_shows_rbd_fast_indices(tmp_path):
     run_sweep(load_sweep(path), tmp_path / "out", workers=1)
     html = render_sweep(tmp_path / "out").read_text(encoding="utf-8")
     assert 'id="sweep-sensitivity"' in html and "RBD-FAST first-order indices" in html
+
+
+def _download(html: str, name: str) -> pd.DataFrame:
+    import io
+    import re
+    from urllib.parse import unquote
+
+    match = re.search(
+        rf'download="{re.escape(name)}" href="data:text/csv;charset=utf-8,([^"]*)"', html
+    )
+    assert match, f"no download link for {name}"
+    return pd.read_csv(io.StringIO(unquote(match.group(1))))
+
+
+def test_sweep_page_tables_download_as_csv(sweeps):
+    from sim.sweep import aggregate
+
+    html = (sweeps["sobol"] / "dashboard.html").read_text(encoding="utf-8")
+    points = _download(html, "points.csv")
+    expected = aggregate(sweeps["sobol"])
+    assert list(points.columns) == list(expected.columns)
+    assert np.allclose(
+        points.select_dtypes("number"), expected.select_dtypes("number"), equal_nan=True
+    )
+    metrics = _download(html, "metrics.csv")
+    assert metrics["metric"].tolist() == ["mean_attributable_opinion", "share_leaked"]
+    indices = _download(html, "sensitivity-mean_attributable_opinion.csv")
+    assert list(indices.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    grid = (sweeps["grid"] / "dashboard.html").read_text(encoding="utf-8")
+    assert "sensitivity-" not in grid and 'download="points.csv"' in grid
+    assert "<img src=x" not in grid  # names inside the embedded CSV are percent-encoded
