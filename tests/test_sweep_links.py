@@ -262,3 +262,20 @@ def test_the_cli_refuses_a_bad_link_with_status_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "parameters[k].sets[host_state.media_control]" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_from_before_links_resumes(tmp_path):
+    import json
+
+    from sim.sweep.store import SweepStore as Store
+
+    path = write_sweep(tmp_path)
+    run_sweep(load_sweep(path), tmp_path / "out", workers=1)
+    manifest_path = tmp_path / "out" / "sweep.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["spec"]["derived"], manifest["spec"]["design"]["path"]
+    for param in manifest["spec"]["parameters"].values():
+        del param["sets"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    report = run_sweep(load_sweep(path), tmp_path / "out", workers=1, resume=True)
+    assert report.complete and report.done_before == len(Store(tmp_path / "out").read_summary())

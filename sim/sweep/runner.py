@@ -242,6 +242,7 @@ def _check_same(store: SweepStore, sweep: Sweep, table: pa.Table) -> None:
     stored = store.manifest
     spec = {k: v for k, v in stored.get("spec", {}).items() if k not in _MAY_CHANGE}
     fresh = to_json_value(sweep.spec.model_dump(mode="json", exclude=set(_MAY_CHANGE)))
+    fresh = _without_new_defaults(fresh, spec)
     if spec != fresh:
         keys = sorted(k for k in fresh if spec.get(k) != fresh[k])
         raise SweepStoreError(
@@ -258,6 +259,21 @@ def _check_same(store: SweepStore, sweep: Sweep, table: pa.Table) -> None:
             f"{store.root}: the design sampled now differs from the stored one (other versions "
             "of SALib or SciPy?); resume with the versions in sweep.json"
         )
+
+
+def _without_new_defaults(fresh: Any, stored: Any) -> Any:
+    """``fresh`` less the empty fields ``stored`` lacks (fields added to the format since).
+
+    A folder written before a field existed (``derived``, a parameter's ``sets``, the
+    design's ``path``) records no value for it; the field left empty means the same sweep.
+    """
+    if not isinstance(fresh, dict) or not isinstance(stored, dict):
+        return fresh
+    return {
+        k: _without_new_defaults(v, stored.get(k))
+        for k, v in fresh.items()
+        if k in stored or v not in (None, {}, [])
+    }
 
 
 def execute_sweep(
