@@ -41,6 +41,7 @@ def found(boxed_sweep):
 
 def test_prim_finds_the_known_box(found):
     assert found.runs == 300 and 20 < found.cases < 60
+    assert found.peeled == found.chosen  # both limits are significant: nothing dropped
     chosen = found.trajectory.loc[found.chosen]
     assert chosen["density"] > 0.9 and chosen["coverage"] > 0.9
     box = found.box.set_index("parameter")
@@ -127,5 +128,5 @@ def test_the_discovery_page_loads_offline_in_a_browser(browser, boxed_sweep):  #
     path = render_sweep(boxed_sweep, condition=f"{BOXED} > 0.5")
     page, seen = visit(browser, path)
     drawn = plot_data(page)
-    assert drawn["sweep-prim"] == 2 and drawn["sweep-feature-scores"] == 1
+    assert drawn["sweep-prim"] >= 2 and drawn["sweep-feature-scores"] == 1
     assert_clean(seen)

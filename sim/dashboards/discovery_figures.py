@@ -15,25 +15,37 @@ from sim.sweep.discovery import Discovery
 def tradeoff(found: Discovery) -> go.Figure:
     """PRIM's peeling trajectory: coverage against density, the chosen box marked."""
     t = found.trajectory
-    fig = go.Figure(
-        go.Scatter(
-            x=t["coverage"],
-            y=t["density"],
-            mode="lines+markers",
-            name="boxes along the peeling trajectory",
-            line={"color": palette.GREY},
-            marker={
-                "color": t["restricted"],
-                "colorscale": "Cividis",
-                "size": 8,
-                "colorbar": {"title": {"text": "parameters restricted"}},
-            },
-            customdata=t[["box", "mass", "restricted"]].to_numpy(),
-            hovertemplate="box %{customdata[0]}<br>coverage %{x:.3f}<br>density %{y:.3f}"
-            "<br>share of runs inside %{customdata[1]:.3f}"
-            "<br>%{customdata[2]} parameter(s) restricted<extra></extra>",
+    fig = go.Figure()
+    for step, name, mode, symbol in (
+        ("peel", "boxes along the peeling trajectory", "lines+markers", "circle"),
+        ("drop", "restrictions that were not significant dropped", "markers", "diamond"),
+    ):
+        part = t[t["step"] == step]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["coverage"],
+                y=part["density"],
+                mode=mode,
+                name=name,
+                line={"color": palette.GREY},
+                marker={
+                    "color": part["restricted"],
+                    "cmin": 0,
+                    "cmax": max(1, int(t["restricted"].max())),
+                    "colorscale": "Cividis",
+                    "size": 8,
+                    "symbol": symbol,
+                    "colorbar": {"title": {"text": "parameters restricted"}},
+                    "showscale": step == "peel",
+                },
+                customdata=part[["box", "mass", "restricted"]].to_numpy(),
+                hovertemplate="box %{customdata[0]}<br>coverage %{x:.3f}<br>density %{y:.3f}"
+                "<br>share of runs inside %{customdata[1]:.3f}"
+                "<br>%{customdata[2]} parameter(s) restricted<extra></extra>",
+            )
         )
-    )
     chosen = t.loc[found.chosen]
     fig.add_trace(
         go.Scatter(
@@ -47,9 +59,9 @@ def tradeoff(found: Discovery) -> go.Figure:
     )
     apply_style(
         fig,
-        f"PRIM: where does {safe(found.condition.text)} hold? Coverage against density",
-        y_title="density (share of the box's runs meeting the condition)",
-        x_title="coverage (share of the runs meeting the condition that are in the box)",
+        f"PRIM boxes for {safe(found.condition.text)}: coverage against density",
+        y_title="density",
+        x_title="coverage (share of the runs meeting the condition inside the box)",
     )
     fig.update_layout(hovermode="closest")
     return fig
@@ -95,7 +107,7 @@ def feature_scores(found: Discovery) -> go.Figure:
         fig,
         "Feature scores: how much each parameter explains each metric (extra trees; each "
         "column sums to 1)",
-        y_title="parameter",
+        y_title=None,
         x_title="metric",
     )
     fig.update_layout(hovermode="closest", margin={"l": 220})

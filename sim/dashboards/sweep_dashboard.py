@@ -24,7 +24,7 @@ from sim.dashboards.sweep_figures import (
     sensitivity_bars,
 )
 from sim.sweep.analysis import aggregate, parameter_names, sensitivity
-from sim.sweep.discovery import MIN_COVERAGE, TREE_DEPTH, Discovery, discover
+from sim.sweep.discovery import MIN_COVERAGE, SIGNIFICANCE, TREE_DEPTH, Discovery, discover
 from sim.sweep.samplers import SENSITIVITY_DESIGNS
 from sim.sweep.store import SweepStore
 
@@ -100,13 +100,19 @@ def discovery_sections(found: Discovery | None) -> list[str]:
         ]
     chosen = found.trajectory.loc[found.chosen]
     text = found.condition.text
+    peeled = found.trajectory.loc[found.peeled]
+    how = f"box {int(peeled['box'])}, the densest on PRIM's peeling trajectory with enough coverage"
+    if found.peeled != found.chosen:
+        how += (
+            f", restricted {int(peeled['restricted'])} parameters; those whose limits were "
+            f"not significant (quasi-p-values of {SIGNIFICANCE:g} or more) were dropped, "
+            f"giving box {int(chosen['box'])}"
+        )
     summary = (
         f"'{text}' holds in {found.cases} of {found.runs} runs ({found.cases / found.runs:.0%}). "
-        f"Chosen box {int(chosen['box'])} of {len(found.trajectory)} on PRIM's peeling "
-        f"trajectory (the densest with coverage of at least the minimum): it holds "
-        f"{chosen['coverage']:.0%} of the runs where the condition holds (coverage), "
-        f"{chosen['density']:.0%} of the runs inside it meet the condition (density), "
-        f"and it contains {chosen['mass']:.0%} of all runs."
+        f"The chosen box ({how}) holds {chosen['coverage']:.0%} of the runs where the "
+        f"condition holds (coverage); {chosen['density']:.0%} of the runs inside it meet the "
+        f"condition (density); it contains {chosen['mass']:.0%} of all runs."
     )
     limits = (
         page.table(
@@ -265,7 +271,8 @@ def render_sweep(
         ]
     sections.append(
         page.paragraph(
-            "Re-render with: run_sim.py sweep-report FOLDER [--metric NAME]. Every figure "
+            "Re-render with: run_sim.py sweep-report FOLDER [--metric NAME] [--condition "
+            "'METRIC OP NUMBER']. Every figure "
             "is drawn from the Parquet tables in this folder.",
             "note",
         )

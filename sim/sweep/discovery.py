@@ -53,6 +53,8 @@ _CONDITION = re.compile(
 )
 #: Default share of the cases of interest the chosen PRIM box must hold.
 MIN_COVERAGE = 0.5
+#: Quasi-p-value below which a box's limit counts as significant.
+SIGNIFICANCE = 0.05
 #: Depth of the classification tree.
 TREE_DEPTH = 3
 INSTALL_HINT = "pip install 'influence-sim[analysis]' (or: bash setup.sh test)"
@@ -124,10 +126,14 @@ class Discovery:
         condition: The condition.
         runs: Runs used (stored, with a finite value of the metric).
         cases: Runs where the condition holds.
-        trajectory: PRIM's peeling trajectory, one row per box: ``box``, ``coverage``,
-            ``density``, ``mass`` (share of runs inside), ``restricted`` (number of
-            parameters limited), ``runs``, ``cases``.
+        trajectory: PRIM's peeling trajectory, one row per box: ``box``, ``step``
+            (``peel``, or ``drop`` for a box made by dropping restrictions that are not
+            significant from the chosen one), ``coverage``, ``density``, ``mass`` (share
+            of runs inside), ``restricted`` (number of parameters limited), ``runs``,
+            ``cases``.
         chosen: The chosen box's row in ``trajectory``.
+        peeled: The box chosen on the peeling trajectory, before restrictions that
+            are not significant were dropped (equal to ``chosen`` if none were).
         box: The chosen box's limits, one row per restricted parameter: ``parameter``,
             ``low``, ``high``, ``qp_low``, ``qp_high`` (quasi-p-values of the limits;
             NaN for a limit at the edge of the sampled range).
@@ -141,6 +147,7 @@ class Discovery:
     cases: int
     trajectory: pd.DataFrame
     chosen: int
+    peeled: int
     box: pd.DataFrame
     tree: pd.DataFrame
     tree_accuracy: float
@@ -166,6 +173,7 @@ def discover(
     min_coverage: float = MIN_COVERAGE,
     box: int | None = None,
     peel_alpha: float = 0.05,
+    simplify: bool = True,
     tree_depth: int = TREE_DEPTH,
 ) -> Discovery:
     """Scenario discovery for a condition on a sweep's runs (see the module's description).
@@ -176,6 +184,9 @@ def discover(
         min_coverage: The chosen box is the densest with at least this coverage.
         box: Choose this box of the trajectory instead.
         peel_alpha: Share of the runs PRIM peels off at each step.
+        simplify: Drop the chosen box's restrictions whose quasi-p-values are all at
+            least :data:`SIGNIFICANCE` (the box with them dropped is added to the
+            trajectory and chosen).
         tree_depth: Depth of the classification tree.
 
     Returns:
@@ -204,15 +215,30 @@ def discover(
             f"{condition.metric}: nothing to separate (choose another threshold)"
         )
     prim, feature_scoring = _ema()
-    trajectory, limits = _prim(prim, x, y, peel_alpha)
+    found = _prim(prim, x, y, peel_alpha)
+    trajectory = _trajectory(found)
     chosen = _choose(trajectory, min_coverage) if box is None else box
     if not 0 <= chosen < len(trajectory):
         raise DiscoveryError(f"box {chosen} is not on the trajectory (0 to {len(trajectory) - 1})")
+    peeled, peeling = chosen, len(trajectory)
+    if simplify:
+        chosen = _simplify(found, chosen, x)
+        trajectory = _trajectory(found)
+    trajectory.insert(1, "step", ["peel"] * peeling + ["drop"] * (len(trajectory) - peeling))
     seed = analysis_seed(int(store.manifest["spec"]["seed"])) % 2**32
     tree, accuracy = classification_tree(x, y, tree_depth, seed)
     scores = _scores(feature_scoring, x_all, summary, store.metrics, seed)
     return Discovery(
-        condition, len(y), cases, trajectory, chosen, limits[chosen], tree, accuracy, scores
+        condition,
+        len(y),
+        cases,
+        trajectory,
+        chosen,
+        peeled,
+        _limits(found, chosen, x),
+        tree,
+        accuracy,
+        scores,
     )
 
 
@@ -227,16 +253,17 @@ def _features(summary: pd.DataFrame, names: list[str], kinds: dict[str, str]) ->
     return x
 
 
-def _prim(
-    prim: Any, x: pd.DataFrame, y: np.ndarray, peel_alpha: float
-) -> tuple[pd.DataFrame, list]:
-    """Run the EMA Workbench's PRIM; the trajectory and each box's limits."""
+def _prim(prim: Any, x: pd.DataFrame, y: np.ndarray, peel_alpha: float) -> Any:
+    """Run the EMA Workbench's PRIM; its box, with the peeling trajectory."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         finder = prim.Prim(x, y.astype(int), peel_alpha=peel_alpha)
-        found = finder.find_box()
+        return finder.find_box()
+
+
+def _trajectory(found: Any) -> pd.DataFrame:
     raw = found.peeling_trajectory.reset_index(drop=True)
-    trajectory = pd.DataFrame(
+    return pd.DataFrame(
         {
             "box": raw["id"].astype(int),
             "coverage": raw["coverage"].astype(float),
@@ -247,23 +274,45 @@ def _prim(
             "cases": raw["k"].astype(int),
         }
     )
-    initial = found.box_lims[0]
-    limits = []
-    for i, lims in enumerate(found.box_lims):
-        rows = []
-        for name in x.columns:
-            low, high = lims[name].iloc[0], lims[name].iloc[1]
-            if isinstance(low, set) or str(x[name].dtype) == "category":
-                kept, every = set(lims[name].iloc[0]), set(initial[name].iloc[0])
-                if kept == every:
-                    continue
+
+
+def _limits(found: Any, i: int, x: pd.DataFrame) -> pd.DataFrame:
+    """Box ``i``'s restricted parameters: limits and quasi-p-values."""
+    initial, lims = found.box_lims[0], found.box_lims[i]
+    rows = []
+    for name in x.columns:
+        if str(x[name].dtype) == "category":
+            kept, every = set(lims[name].iloc[0]), set(initial[name].iloc[0])
+            if kept != every:
                 rows.append(_limit_row(name, ", ".join(sorted(map(str, kept))), "", found, i))
-                continue
-            if low == initial[name].iloc[0] and high == initial[name].iloc[1]:
-                continue
+            continue
+        low, high = lims[name].iloc[0], lims[name].iloc[1]
+        if low != initial[name].iloc[0] or high != initial[name].iloc[1]:
             rows.append(_limit_row(name, float(low), float(high), found, i))
-        limits.append(pd.DataFrame(rows, columns=["parameter", "low", "high", "qp_low", "qp_high"]))
-    return trajectory, limits
+    return pd.DataFrame(rows, columns=["parameter", "low", "high", "qp_low", "qp_high"])
+
+
+def _simplify(found: Any, chosen: int, x: pd.DataFrame) -> int:
+    """Drop box ``chosen``'s limits that are not significant; the simplified box's row.
+
+    Restrictions whose quasi-p-values are all at least :data:`SIGNIFICANCE` are dropped
+    with the workbench's ``drop_restriction`` (each drop adds a box to the trajectory);
+    the quasi-p-values of the box left are computed afresh and the step repeated until
+    every restriction left is significant (at least one is always kept).
+    """
+    box = chosen
+    for _ in range(x.shape[1]):
+        limits = _limits(found, box, x)
+        qp = limits[["qp_low", "qp_high"]]
+        weak = limits.loc[(qp.isna() | (qp >= SIGNIFICANCE)).all(axis=1), "parameter"].tolist()
+        if not weak or len(weak) == len(limits):
+            return box
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in weak:
+                found.drop_restriction(name, i=box)
+                box = len(found.box_lims) - 1
+    return box
 
 
 def _limit_row(name: str, low: Any, high: Any, found: Any, i: int) -> list[Any]:

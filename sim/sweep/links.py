@@ -190,9 +190,9 @@ def _setters(
             problems.append(Problem(where, "entries set a whole mapping: remove the final [*]"))
             continue
         if each_entry:
-            out.append(Setter(concrete, _per_entry(compute, base, where), where))
+            out.append(Setter(concrete, _per_entry(compute, base), where))
         else:
-            out.append(Setter(concrete, _bound(compute, base, where), where))
+            out.append(Setter(concrete, _bound(compute, base), where))
     return out
 
 
@@ -284,11 +284,11 @@ def _with_base(values: Mapping[str, Any], base: Any, expression: Expression) -> 
     return {**values, BASE: base}
 
 
-def _bound(compute: Evaluate, base: Any, where: str) -> Compute:
+def _bound(compute: Evaluate, base: Any) -> Compute:
     return lambda values: compute(values, base)
 
 
-def _per_entry(compute: Evaluate, base: Any, where: str) -> Compute:
+def _per_entry(compute: Evaluate, base: Any) -> Compute:
     return lambda values: {key: compute(values, value) for key, value in base.items()}
 
 
