@@ -137,7 +137,7 @@ def _split_assignment(assignment: str) -> tuple[str, str, str]:
             depth = max(0, depth - 1)
         elif char == "=" and depth == 0:
             return assignment[:n], "=", assignment[n + 1 :]
-    return assignment, "", ""
+    return assignment.partition("=")  # unbalanced brackets: the path is reported malformed
 
 
 def _assign(node: Any, tokens: list, value: Any, path: str, problems: list[Problem]) -> None:
