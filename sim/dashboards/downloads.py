@@ -1,13 +1,14 @@
 """Tables offered as CSV downloads from a page, the data embedded in the page itself.
 
-A link's ``href`` is a ``data:text/csv`` URL holding the whole table, percent-encoded,
-with the ``download`` attribute naming the file: clicking it saves the CSV with no
-server, no script and no network access, in any browser.
+A link's ``href`` is a ``data:text/csv`` URL holding the whole table, base64-encoded
+(so no text from the table, however hostile, appears in the page as such), with the
+``download`` attribute naming the file: clicking it saves the CSV with no server, no
+script and no network access, in any browser.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import base64
 
 import pandas as pd
 
@@ -32,7 +33,8 @@ def csv_link(table: pd.DataFrame, filename: str, label: str) -> str:
     """
     if len(table) > MAX_ROWS:
         return ""
-    href = "data:text/csv;charset=utf-8," + quote(csv_text(table), safe="")
+    data = base64.b64encode(csv_text(table).encode("utf-8")).decode("ascii")
+    href = f"data:text/csv;charset=utf-8;base64,{data}"
     return f'<a class="download" download="{safe(filename)}" href="{href}">{safe(label)}</a>'
 
 
