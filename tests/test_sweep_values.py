@@ -68,3 +68,15 @@ def test_heatmap_labels_show_the_written_levels():
     labels = [str(v) for v in fig.data[0].x]
     assert labels == ["25000000.0", "50000000.0", "100000000.0", "200000000.0", "400000000.0"]
     assert "99999" not in fig.to_json()
+
+
+def test_morris_levels_are_clean_too(tmp_path):
+    params = {
+        "intermediaries[*].integrity": {"range": [0.3, 0.9]},
+        "audience.population": {"range": [100, 400], "integer": True},
+    }
+    path = write_sweep(tmp_path, parameters=params, design={"type": "morris", "samples": 4})
+    values = build_design(load_sweep(path).spec).values
+    assert {v[0] for v in values} <= {0.3, 0.5, 0.7, 0.9}
+    assert {v[1] for v in values} <= {100, 200, 300, 400}
+    assert 0.9 in {v[0] for v in values} or 0.3 in {v[0] for v in values}

@@ -49,6 +49,8 @@ class DesignKind:
         bounded_only: Whether every parameter must have finite bounds.
         listed: Whether the points are listed by the user (read from a file when the
             sweep is loaded, :mod:`sim.sweep.points`) rather than sampled.
+        on_levels: Whether the sampled coordinates lie on a grid of ``levels`` levels
+            (a range then takes the same clean level values as in a grid).
     """
 
     name: str
@@ -59,6 +61,7 @@ class DesignKind:
     index_columns: tuple[str, ...] = ()
     bounded_only: bool = False
     listed: bool = False
+    on_levels: bool = False
 
 
 def _latin_hypercube(d: int, rng: np.random.Generator) -> qmc.LatinHypercube:
@@ -192,6 +195,7 @@ DESIGNS: dict[str, DesignKind] = {
             _morris_indices,
             ("mu_star", "mu_star_conf", "mu", "sigma"),
             bounded_only=True,
+            on_levels=True,
         ),
         DesignKind("file", "the points listed in a CSV file", None, None, listed=True),
     )
