@@ -94,3 +94,18 @@ def boxed_outcome(result: RunResult) -> float:
     integrity = result.scenario.intermediaries[0].integrity
     control = result.scenario.host_state.media_control
     return 1.0 if integrity > 0.6 and control < 0.3 else 0.0
+
+
+def noisy_boxed_outcome(result: RunResult) -> float:
+    """:func:`boxed_outcome`, or else 1 for about one run in five, by chance.
+
+    The chance is a hash of the point's parameter values (not of the model's output,
+    so it does not move when the model's arithmetic does), so that PRIM, peeling
+    through the noise, nicks parameters that do not matter.
+    """
+    if boxed_outcome(result):
+        return 1.0
+    s = result.scenario
+    key = s.intermediaries[0].integrity * 12.9898 + s.host_state.media_control * 78.233
+    noise = math.sin(key + s.ngos[0].integrity * 37.719) * 43758.5453 % 1.0
+    return 1.0 if noise < 0.2 else 0.0

@@ -140,3 +140,29 @@ def test_the_discovery_page_loads_offline_in_a_browser(browser, boxed_sweep):  #
     drawn = plot_data(page)
     assert drawn["sweep-prim"] >= 2 and drawn["sweep-feature-scores"] == 1
     assert_clean(seen)
+
+
+def test_restrictions_that_are_not_significant_are_dropped(tmp_path):
+    # The known box, plus one run in five meeting the condition by chance: peeling
+    # through the noise nicks the ignored parameter, which simplification drops.
+    noisy = "tests.sweep_helpers:noisy_boxed_outcome"
+    path = write_sweep(
+        tmp_path,
+        parameters=PARAMETERS,
+        design={"type": "lhs", "samples": 300},
+        replicates=1,
+        seeds="independent",
+        metrics=[noisy],
+    )
+    run_sweep(load_sweep(path), tmp_path / "out", workers=1)
+    peeled = discover(tmp_path / "out", f"{noisy} > 0.5", simplify=False)
+    simple = discover(tmp_path / "out", f"{noisy} > 0.5")
+    assert "ngos[*].integrity" in set(peeled.box["parameter"])
+    assert set(simple.box["parameter"]) == {
+        "intermediaries[*].integrity",
+        "host_state.media_control",
+    }
+    assert simple.peeled == peeled.chosen and simple.chosen > simple.peeled
+    assert (simple.trajectory.loc[simple.chosen, "step"]) == "drop"
+    # Every restriction left is significant on at least one side.
+    assert (simple.box[["qp_low", "qp_high"]].min(axis=1) < 0.05).all()
