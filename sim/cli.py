@@ -55,6 +55,7 @@ from sim.quantities import money_shares
 from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.sweep.cli import add_sweep_parsers, cmd_sweep
+from sim.sweep.discovery import MIN_COVERAGE, DiscoveryError
 from sim.sweep.execute import ExecutorError, RunFailedError, make_executor
 from sim.sweep.seeds import replicate_seeds
 
@@ -168,6 +169,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     srep.add_argument("folder", metavar="DIR", help="a sweep's results folder")
     srep.add_argument("--metric", help="metric to explain (default: the sweep's first)")
+    srep.add_argument(
+        "--condition",
+        help="scenario discovery: a condition on a metric, METRIC OP NUMBER with OP one of "
+        "> >= < <= (e.g. 'mean_attributable_opinion > 0.01'): PRIM box, classification tree "
+        "and feature scores (needs the optional extra 'analysis')",
+    )
+    srep.add_argument(
+        "--min-coverage",
+        type=float,
+        default=MIN_COVERAGE,
+        help=f"the chosen PRIM box is the densest with at least this coverage (default: "
+        f"{MIN_COVERAGE})",
+    )
     _add_decompose_parser(sub)
     return p
 
@@ -503,7 +517,7 @@ def cmd_schema(_: argparse.Namespace) -> int:
 
 def cmd_sweep_report(args: argparse.Namespace) -> int:
     """Write a sweep's dashboard from its stored results."""
-    path = render_sweep(args.folder, args.metric)
+    path = render_sweep(args.folder, args.metric, args.condition, args.min_coverage)
     print(f"dashboard: {_shown(path)}")
     index = update_index(path.parent, RESULTS_DIR)
     if index:
@@ -549,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         NotAResultError,
         NotASweepError,
+        DiscoveryError,
         UsageError,
         BrowserNotFoundError,
         OccupiedError,

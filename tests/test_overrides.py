@@ -396,3 +396,21 @@ def test_no_media_control_merges_a_shock_by_id() -> None:
     assert merged.model_dump(exclude={"media_control"}) == original.model_dump(
         exclude={"media_control"}
     )
+
+
+def test_items_can_be_selected_by_a_field_value_or_by_having_a_field():
+    doc = {
+        "shocks": [
+            {"id": "a", "type": "host_policy", "stance": 0.3},
+            {"id": "b", "type": "host_policy", "media_control": 0.8},
+            {"id": "c", "type": "sentiment", "delta": -0.1},
+        ]
+    }
+    assert apply_override(doc, "shocks[type=host_policy].stance=0.5") == []
+    assert [s.get("stance") for s in doc["shocks"]] == [0.5, 0.5, None]
+    assert apply_override(doc, "shocks[media_control=*].media_control=0.2") == []
+    assert [s.get("media_control") for s in doc["shocks"]] == [None, 0.2, None]
+    (problem,) = apply_override(doc, "shocks[type=policy].stance=1")
+    assert "no item with type = policy; found host_policy, sentiment" in problem.message
+    (problem,) = apply_override(doc, "shocks[capacity=*].capacity=1")
+    assert "no item with a field 'capacity'" in problem.message

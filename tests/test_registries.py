@@ -201,15 +201,20 @@ def test_generator_builds_a_simple_graph_near_the_requested_degree(name):
 
 
 def _spec(design: str) -> SweepSpec:
-    samples = None if design == "grid" else 4
-    return SweepSpec(
+    listed = DESIGNS[design].listed
+    samples = None if design == "grid" or listed else 16  # RBD-FAST needs 16 points
+    spec = SweepSpec(
         name="t",
         base="x.yaml",
         parameters={"a": {"range": [0, 1], "levels": 3}, "b": {"values": [1, 2]}},
-        design=DesignSpec(type=design, samples=samples, levels=4),
+        design=DesignSpec(type=design, samples=samples, levels=4, path="p.csv" if listed else None),
         replicates=1,
         seed=3,
     )
+    if listed:  # the points a CSV file would give, as load_sweep puts them in
+        points = ((0.0, 1), (0.25, 2), (1.0, 1))
+        return spec.model_copy(update={"design": spec.design.model_copy(update={"points": points})})
+    return spec
 
 
 @pytest.mark.parametrize("name", list(DESIGNS))

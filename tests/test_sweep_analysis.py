@@ -59,7 +59,7 @@ def test_morris_mu_star_is_zero_for_parameters_the_outcome_ignores(tmp_path):
 
 def test_sensitivity_needs_a_complete_sampled_design(tmp_path):
     run_sweep(load_sweep(write_sweep(tmp_path)), tmp_path / "grid")
-    with pytest.raises(ValueError, match="need a sobol or morris design, not grid"):
+    with pytest.raises(ValueError, match="need a random, lhs, sobol or morris design, not grid"):
         sensitivity(tmp_path / "grid", "final_opinion")
     path = write_sweep(
         tmp_path, parameters=PARAMETERS, design={"type": "sobol", "samples": 2}, replicates=1
@@ -89,3 +89,48 @@ def test_aggregate_summarises_replicates_per_point(tmp_path):
         assert got["final_opinion_high"] == pytest.approx(np.quantile(values, 0.95))
         assert got["host_state.media_control"] == rows["host_state.media_control"].iloc[0]
     assert (table["final_opinion_low"] < table["final_opinion_high"]).all()
+
+
+RANKED = "tests.sweep_helpers:ranked_outcome"
+
+
+@pytest.mark.parametrize("design", ["lhs", "random"])
+def test_rbd_fast_ranks_parameters_of_a_known_function(tmp_path, design):
+    # 4 i + 2 c^2 with i, c uniform on [0, 1]: S1 = 0.79 (i), 0.21 (c), 0 (the third).
+    params = {
+        "intermediaries[*].integrity": {"range": [0.0, 1.0]},
+        "host_state.media_control": {"range": [0.0, 1.0]},
+        "ngos[*].integrity": {"range": [0.5, 1.0]},
+    }
+    path = write_sweep(
+        tmp_path,
+        parameters=params,
+        design={"type": design, "samples": 160},
+        replicates=1,
+        metrics=[RANKED],
+    )
+    run_sweep(load_sweep(path), tmp_path / "out", workers=1)
+    table = sensitivity(tmp_path / "out", RANKED).set_index("parameter")
+    assert list(table.columns) == ["S1", "S1_conf"]
+    s1 = table["S1"]
+    assert s1.idxmax() == "intermediaries[*].integrity"
+    assert 0.6 < s1["intermediaries[*].integrity"] < 0.95
+    assert 0.05 < s1["host_state.media_control"] < 0.4
+    assert abs(s1["ngos[*].integrity"]) < 0.15
+    assert (table["S1_conf"] > 0).all() and (table["S1_conf"] < 0.4).all()
+    # The interval covers the true value for the two parameters that matter.
+    for name, true in (("intermediaries[*].integrity", 0.79), ("host_state.media_control", 0.21)):
+        assert abs(s1[name] - true) <= table.loc[name, "S1_conf"] * 1.5
+
+
+def test_rbd_fast_needs_enough_points(tmp_path):
+    path = write_sweep(
+        tmp_path,
+        parameters={"host_state.media_control": {"range": [0.0, 1.0]}},
+        design={"type": "lhs", "samples": 8},
+        replicates=1,
+        metrics=[RANKED],
+    )
+    run_sweep(load_sweep(path), tmp_path / "out", workers=1)
+    with pytest.raises(ValueError, match="need at least 16 points; this design has 8"):
+        sensitivity(tmp_path / "out", RANKED)

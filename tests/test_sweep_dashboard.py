@@ -150,3 +150,60 @@ def test_index_lists_sweeps(sweeps):
     kinds = {e.path: (e.kind, e.page) for e in entries}
     assert kinds["out-grid"] == ("sweep", "out-grid/dashboard.html")
     assert kinds["out-sobol"][0] == "sweep"
+
+
+def test_sensitivity_bars_show_rbd_fast_indices_with_intervals():
+    table = pd.DataFrame({"parameter": ["a", XSS], "S1": [0.7, 0.1], "S1_conf": [0.05, 0.1]})
+    fig = sensitivity_bars(table, "lhs", "y")
+    (bar,) = fig.data
+    assert list(bar.y) == [0.7, 0.1] and list(bar.error_y.array) == [0.05, 0.1]
+    assert "RBD-FAST" in fig.layout.title.text and "<img" not in fig.to_json()
+
+
+def test_an_lhs_sweep_page_shows_rbd_fast_indices(tmp_path):
+    from tests.sweep_helpers import write_sweep
+
+    path = write_sweep(
+        tmp_path,
+        parameters={
+            "intermediaries[*].integrity": {"range": [0.0, 1.0]},
+            "host_state.media_control": {"range": [0.0, 1.0]},
+        },
+        design={"type": "lhs", "samples": 24},
+        replicates=1,
+        metrics=["tests.sweep_helpers:ranked_outcome"],
+    )
+    run_sweep(load_sweep(path), tmp_path / "out", workers=1)
+    html = render_sweep(tmp_path / "out").read_text(encoding="utf-8")
+    assert 'id="sweep-sensitivity"' in html and "RBD-FAST first-order indices" in html
+
+
+def _download(html: str, name: str) -> pd.DataFrame:
+    import base64
+    import io
+    import re
+
+    match = re.search(
+        rf'download="{re.escape(name)}" href="data:text/csv;charset=utf-8;base64,([^"]*)"', html
+    )
+    assert match, f"no download link for {name}"
+    return pd.read_csv(io.StringIO(base64.b64decode(match.group(1)).decode("utf-8")))
+
+
+def test_sweep_page_tables_download_as_csv(sweeps):
+    from sim.sweep import aggregate
+
+    html = (sweeps["sobol"] / "dashboard.html").read_text(encoding="utf-8")
+    points = _download(html, "points.csv")
+    expected = aggregate(sweeps["sobol"])
+    assert list(points.columns) == list(expected.columns)
+    assert np.allclose(
+        points.select_dtypes("number"), expected.select_dtypes("number"), equal_nan=True
+    )
+    metrics = _download(html, "metrics.csv")
+    assert metrics["metric"].tolist() == ["mean_attributable_opinion", "share_leaked"]
+    indices = _download(html, "sensitivity-mean_attributable_opinion.csv")
+    assert list(indices.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    grid = (sweeps["grid"] / "dashboard.html").read_text(encoding="utf-8")
+    assert "sensitivity-" not in grid and 'download="points.csv"' in grid
+    assert "<img src=x" not in grid  # names inside the embedded CSV are base64-encoded

@@ -176,10 +176,26 @@ def heatmap(points: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
 
 
 def sensitivity_bars(table: pd.DataFrame, design: str, metric: str) -> go.Figure:
-    """Sobol' S1 and ST, or Morris mu* and sigma, per parameter, with confidence bars."""
+    """Sobol' S1 and ST, Morris mu* and sigma, or RBD-FAST S1, with confidence bars."""
     names = [safe(p) for p in table["parameter"]]
     fig = go.Figure()
-    if design == "sobol":
+    if "ST" not in table and "S1" in table:
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=table["S1"],
+                name="first-order S1 (RBD-FAST)",
+                marker_color=palette.SKY_BLUE,
+                error_y={"type": "data", "array": table["S1_conf"], "visible": True},
+                hovertemplate="%{x}<br>%{y:.3f} ± %{error_y.array:.3f}<extra></extra>",
+            )
+        )
+        title = (
+            f"Which parameters drive {safe(metric)}: RBD-FAST first-order indices "
+            "(95% bootstrap intervals)"
+        )
+        y_title = "share of the variance (alone)"
+    elif design == "sobol":
         for key, label, colour in (
             ("S1", "first-order S1 (alone)", palette.SKY_BLUE),
             ("ST", "total-order ST (alone and in interactions)", palette.BLUE),

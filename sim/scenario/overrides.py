@@ -4,8 +4,10 @@ Both work on the plain dicts and lists read from YAML, before validation, so tha
 the schema checks the final result once.
 
 Paths look like ``audience.population``, ``ngos[compatriot_union].skim_rate``
-(a list item by its id), ``shocks[0].date`` (by position) or
-``intermediaries[*].integrity`` (every item).
+(a list item by its id), ``shocks[0].date`` (by position),
+``intermediaries[*].integrity`` (every item), ``shocks[type=host_policy].stance``
+(every item whose field ``type`` is ``host_policy``) or
+``shocks[media_control=*].media_control`` (every item that gives ``media_control``).
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def apply_override(doc: dict[str, Any], assignment: str) -> list[Problem]:
     Returns:
         Problems with the assignment (empty when it was applied).
     """
-    path, sep, text = assignment.partition("=")
+    path, sep, text = _split_assignment(assignment)
     path = path.strip()
     if not sep or not path:
         return [Problem("--set", f"expected PATH=VALUE, found '{assignment}'")]
@@ -125,13 +127,26 @@ def apply_override(doc: dict[str, Any], assignment: str) -> list[Problem]:
     return problems
 
 
+def _split_assignment(assignment: str) -> tuple[str, str, str]:
+    """Split ``path=value`` at the first ``=`` outside brackets (``[type=x]`` is a path)."""
+    depth = 0
+    for n, char in enumerate(assignment):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(0, depth - 1)
+        elif char == "=" and depth == 0:
+            return assignment[:n], "=", assignment[n + 1 :]
+    return assignment.partition("=")  # unbalanced brackets: the path is reported malformed
+
+
 def _assign(node: Any, tokens: list, value: Any, path: str, problems: list[Problem]) -> None:
     head, rest = tokens[0], tokens[1:]
     if isinstance(head, tuple):
         if not isinstance(node, list):
             problems.append(Problem(f"--set {path}", f"'[{head[0]}]' applies to a list only"))
             return
-        targets = _select(node, head[0], path, problems)
+        targets = select_items(node, head[0], path, problems)
         for n in targets:
             if rest:
                 _assign(node[n], rest, value, path, problems)
@@ -165,9 +180,22 @@ def _assign(node: Any, tokens: list, value: Any, path: str, problems: list[Probl
     _assign(node[head], rest, value, path, problems)
 
 
-def _select(items: list, selector: str, path: str, problems: list[Problem]) -> list[int]:
+def select_items(items: list, selector: str, path: str, problems: list[Problem]) -> list[int]:
+    """Positions of the items a bracketed selector picks; problems if it picks none.
+
+    Args:
+        items: The list.
+        selector: ``*``, an id, a position, ``field=value`` or ``field=*``.
+        path: The whole path, for messages.
+        problems: Where problems are added.
+
+    Returns:
+        The positions, in list order.
+    """
     if selector == "*":
         return list(range(len(items)))
+    if "=" in selector:
+        return _select_where(items, selector, path, problems)
     ids = [i.get("id") for i in items if isinstance(i, dict)]
     if selector in ids:
         return [ids.index(selector)]
@@ -181,6 +209,31 @@ def _select(items: list, selector: str, path: str, problems: list[Problem]) -> l
     hint = did_you_mean(selector, [i for i in ids if isinstance(i, str)])
     problems.append(Problem(f"--set {path}", f"no item with id '{selector}'{hint}"))
     return []
+
+
+def _select_where(items: list, selector: str, path: str, problems: list[Problem]) -> list[int]:
+    """Items whose field equals a value (``[type=host_policy]``) or is given (``[f=*]``)."""
+    key, _, wanted = (part.strip() for part in selector.partition("="))
+    chosen = [
+        n
+        for n, item in enumerate(items)
+        if isinstance(item, dict)
+        and item.get(key) is not None
+        and (wanted == "*" or _as_text(item[key]) == wanted)
+    ]
+    if not chosen:
+        what = f"a field '{key}'" if wanted == "*" else f"{key} = {wanted}"
+        found = sorted({_as_text(i.get(key)) for i in items if isinstance(i, dict) and key in i})
+        shown = f"; found {', '.join(found)}" if found and wanted != "*" else ""
+        problems.append(Problem(f"--set {path}", f"no item with {what}{shown}"))
+    return chosen
+
+
+def _as_text(value: Any) -> str:
+    """A scalar as written in YAML (``true``, ``0.8``, ``host_policy``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def read_path(doc: Any, path: str) -> tuple[list[Any], list[Problem]]:
@@ -203,7 +256,7 @@ def read_path(doc: Any, path: str) -> tuple[list[Any], list[Problem]]:
         for node in nodes:
             if isinstance(token, tuple):
                 if isinstance(node, list):
-                    found += [node[n] for n in _select(node, token[0], path, problems)]
+                    found += [node[n] for n in select_items(node, token[0], path, problems)]
                 else:
                     problems.append(Problem(path, f"'[{token[0]}]' applies to a list only"))
             elif isinstance(node, dict) and token in node:

@@ -7,8 +7,9 @@ and on one interrupted (points without runs are left empty).
   and an interval between two quantiles of them (5% and 95% by default: the middle
   90% of the replicates).
 - :func:`sensitivity`: Sobol' first-order and total-order indices with bootstrap
-  confidence intervals (``sobol`` designs), or Morris mu*, mu and sigma
-  (``morris`` designs), computed by SALib on the per-point means over replicates.
+  confidence intervals (``sobol`` designs), Morris mu*, mu and sigma (``morris``
+  designs), or RBD-FAST first-order indices with bootstrap intervals (``random`` and
+  ``lhs`` designs), computed by SALib on the per-point means over replicates.
   Indices are in terms of the design's unit cube, i.e. of each parameter's
   distribution as the sweep file gives it; Morris mu* is the mean absolute change of
   the metric when a parameter moves across its whole range.
@@ -104,7 +105,7 @@ def point_means(store: SweepStore, metric: str) -> np.ndarray:
 def sensitivity(
     source: Source, metric: str, *, conf_level: float = 0.95, num_resamples: int = 1000
 ) -> pd.DataFrame:
-    """Sensitivity indices of one metric, from a ``sobol`` or ``morris`` sweep.
+    """Sensitivity indices of one metric, from a ``sobol``, ``morris``, ``random`` or ``lhs`` sweep.
 
     Args:
         source: A sweep folder or store.
@@ -115,7 +116,8 @@ def sensitivity(
     Returns:
         One row per parameter. Sobol': ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (the
         ``_conf`` columns are half-widths of the confidence intervals). Morris:
-        ``mu_star``, ``mu_star_conf``, ``mu``, ``sigma``.
+        ``mu_star``, ``mu_star_conf``, ``mu``, ``sigma``. RBD-FAST (random, lhs):
+        ``S1``, ``S1_conf``.
 
     Raises:
         ValueError: For other designs, an unknown metric, or a metric without a finite
@@ -126,8 +128,9 @@ def sensitivity(
     kind = manifest["design"]["type"]
     design = DESIGNS[kind]
     if design.analyse is None:
+        *first, last = SENSITIVITY_DESIGNS
         raise ValueError(
-            f"sensitivity indices need a {' or '.join(SENSITIVITY_DESIGNS)} design, not {kind}"
+            f"sensitivity indices need a {', '.join(first)} or {last} design, not {kind}"
         )
     if metric not in store.metrics:
         raise ValueError(f"metric '{metric}' was not recorded; recorded: {store.metrics}")

@@ -192,7 +192,7 @@ def _reproduce(plan: SweepPlan, point: int, seed: int) -> str:
     """The ``run`` command that repeats one run of the sweep (with its full traceback)."""
     sweep, design = plan.sweep, plan.design
     sets = [assignment(k, v) for k, v in sweep.spec.set.items()]
-    sets += [assignment(n, v) for n, v in zip(design.names, design.values[point], strict=True)]
+    sets += list(sweep.assignments(design.values[point]))
     words = [*_command(), "run", str(sweep.base_path), "--seed", str(seed)]
     for text in sets:
         words += ["--set", text]
@@ -205,9 +205,13 @@ def _print_sensitivity(store: SweepStore, metric: str) -> None:
     except ValueError as exc:
         print(f"sensitivity of {metric}: not computed ({exc})")
         return
-    key = "ST" if "ST" in table else "mu_star"
+    key = next(k for k in ("ST", "mu_star", "S1") if k in table)
     table = table.sort_values(key, ascending=False)
-    label = "total-order Sobol' index" if key == "ST" else "Morris mu*"
+    label = {
+        "ST": "total-order Sobol' index",
+        "mu_star": "Morris mu*",
+        "S1": "RBD-FAST first-order index",
+    }[key]
     print(f"what drives {metric} ({label}, with its confidence half-width):")
     for _, row in table.iterrows():
         print(f"  {row[key]:10.4g} ± {row[f'{key}_conf']:.2g}  {row['parameter']}")

@@ -11,7 +11,11 @@ distribution (:mod:`sim.sweep.distributions`):
 - ``sobol``: Saltelli's extension of the scrambled Sobol' sequence, from SALib
   (``SALib.sample.sobol.sample``), as ``SALib.analyze.sobol`` expects;
 - ``morris``: Morris trajectories on a grid of ``levels`` levels, from SALib
-  (``SALib.sample.morris.sample``), as ``SALib.analyze.morris`` expects.
+  (``SALib.sample.morris.sample``), as ``SALib.analyze.morris`` expects (a range takes
+  the grid's clean level values, :func:`~sim.sweep.distributions.clean_level`);
+- ``file``: exactly the points of a CSV file (read and checked by
+  :mod:`sim.sweep.points` when the sweep is loaded); their unit coordinates are the
+  values' places in each parameter's distribution (:func:`to_unit`).
 
 Sampling designs draw from the sweep's design stream (:mod:`sim.sweep.seeds`), so
 the same root seed gives the same points.
@@ -25,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep.distributions import from_unit, grid_levels
+from sim.sweep.distributions import clean_level, from_unit, grid_levels, to_unit
 from sim.sweep.samplers import DESIGNS
 from sim.sweep.seeds import design_rng
 from sim.sweep.spec import SweepSpec
@@ -59,6 +63,8 @@ def salib_problem(names: tuple[str, ...] | list[str]) -> dict[str, Any]:
 def design_size(spec: SweepSpec) -> int:
     """Number of points the spec's design has, without sampling it."""
     kind = DESIGNS[spec.design.type]
+    if kind.listed:
+        return len(spec.design.points or ())
     if kind.size is None:
         levels = spec.design.levels
         sizes = [len(grid_levels(p, levels)[0]) for p in spec.parameters.values()]
@@ -80,6 +86,11 @@ def build_design(spec: SweepSpec) -> Design:
     """
     names = tuple(spec.parameters)
     params = list(spec.parameters.values())
+    if DESIGNS[spec.design.type].listed:
+        values = tuple(tuple(point) for point in spec.design.points or ())
+        columns = [to_unit(p, [v[j] for v in values]) for j, p in enumerate(params)]
+        unit = np.array(columns, dtype=float).T.reshape(len(values), len(names))
+        return Design(names, unit, values)
     if DESIGNS[spec.design.type].sample is None:
         levels = [grid_levels(p, spec.design.levels) for p in params]
         values = tuple(itertools.product(*(v for v, _ in levels)))
@@ -87,7 +98,23 @@ def build_design(spec: SweepSpec) -> Design:
         return Design(names, unit.reshape(len(values), len(names)), values)
     unit = _unit_sample(spec)
     columns = [from_unit(p, unit[:, j]) for j, p in enumerate(params)]
+    if DESIGNS[spec.design.type].on_levels:
+        levels = spec.design.levels
+        columns = [
+            _on_levels(p, unit[:, j], levels, column) if p.range is not None else column
+            for j, (p, column) in enumerate(zip(params, columns, strict=True))
+        ]
     return Design(names, unit, tuple(zip(*columns, strict=True)))
+
+
+def _on_levels(param: Any, u: np.ndarray, levels: int, values: list[Any]) -> list[Any]:
+    """A range's values at coordinates on the level grid, as clean as a grid's levels."""
+    k = np.rint(u * (levels - 1))
+    on = np.abs(u * (levels - 1) - k) < 1e-9
+    return [
+        clean_level(param, int(i), levels) if hit else v
+        for i, hit, v in zip(k, on, values, strict=True)
+    ]
 
 
 def _unit_sample(spec: SweepSpec) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,36 @@ def from_unit(param: ParameterSpec, u: np.ndarray) -> list[Any]:
     if param.integer:
         return [int(v) for v in np.rint(x)]
     return [float(v) for v in x]
+
+
+def to_unit(param: ParameterSpec, values: list[Any]) -> list[float]:
+    """Each value's place in the parameter's distribution: the inverse of :func:`from_unit`.
+
+    A range maps linearly (in the logarithm with ``log``) onto [0, 1]; item ``i`` of
+    ``k`` listed values maps to ``(i + 0.5) / k``; a distribution maps through its
+    distribution function (within ``truncate`` when given).
+
+    >>> to_unit(ParameterSpec(range=(0.0, 2.0)), [0.0, 0.5, 2.0])
+    [0.0, 0.25, 1.0]
+    """
+    if param.values is not None:
+        k = len(param.values)
+        return [(param.values.index(v) + 0.5) / k for v in values]
+    x = np.asarray(values, dtype=float)
+    if param.range is not None:
+        low, high = param.range
+        if param.log:
+            u = (np.log(x) - math.log(low)) / (math.log(high) - math.log(low))
+        else:
+            u = (x - low) / (high - low)
+    else:
+        dist = _frozen(param)
+        if param.truncate is not None:
+            lo, hi = dist.cdf(param.truncate[0]), dist.cdf(param.truncate[1])
+            u = (dist.cdf(x) - lo) / (hi - lo)
+        else:
+            u = dist.cdf(x)
+    return [float(v) for v in np.clip(u, 0.0, 1.0)]
 
 
 def _quantiles(param: ParameterSpec, u: np.ndarray) -> np.ndarray:
@@ -95,13 +126,60 @@ def grid_levels(param: ParameterSpec, default_levels: int) -> tuple[list[Any], l
         raise ValueError(f"a grid needs a range or values, not a {param.kind} distribution")
     n = param.levels or default_levels
     u = [i / (n - 1) for i in range(n)]
-    values = from_unit(param, np.array(u))
+    values: list[Any] = [clean_level(param, i, n) for i in range(n)]
     if param.integer:  # rounding may merge neighbouring levels
         seen: dict[Any, float] = {}
         for value, coordinate in zip(values, u, strict=True):
             seen.setdefault(value, coordinate)
         return list(seen), list(seen.values())
     return values, u
+
+
+#: Relative distance within which a log level is snapped to a shorter decimal.
+_SNAP = 1e-12
+
+
+def clean_level(param: ParameterSpec, i: int, n: int) -> float | int:
+    """Level ``i`` of ``n`` of a range, as the decimal a person would write.
+
+    A linear level, ``low + i (high - low) / (n - 1)``, is computed exactly from the
+    decimals written in the file (``range: [0.3, 0.9], levels: 3`` gives 0.6, not
+    0.6000000000000001). A log level has no finite decimal in general; it is rounded to
+    the fewest significant digits within a relative 1e-12 of the exact value, so the
+    ends are the written ends and round levels are round (25M to 400M in 5 levels gives
+    25M, 50M, 100M, 200M, 400M, not 399999999.99999934).
+
+    Args:
+        param: A range.
+        i: The level, 0 to ``n - 1``.
+        n: The number of levels (at least 2).
+
+    Returns:
+        The level (an int with ``integer``).
+    """
+    assert param.range is not None
+    low, high = (Fraction(repr(v)) for v in param.range)
+    if i == 0 or i == n - 1:
+        exact = low if i == 0 else high
+        value = float(exact)
+    elif param.log:
+        value = _shortest(math.exp(math.log(low) + i / (n - 1) * (math.log(high) - math.log(low))))
+    else:
+        value = float(low + (high - low) * i / (n - 1))
+    return round(value) if param.integer else value
+
+
+def _shortest(x: float) -> float:
+    """The decimal with the fewest significant digits within a relative :data:`_SNAP` of x.
+
+    >>> _shortest(399999999.99999934), _shortest(0.31622776601683794)
+    (400000000.0, 0.316227766017)
+    """
+    for digits in range(1, 17):
+        y = float(f"{x:.{digits}g}")
+        if abs(y - x) <= _SNAP * abs(x):
+            return y
+    return x
 
 
 def probe_values(param: ParameterSpec) -> list[tuple[Any, str]]:
@@ -152,7 +230,7 @@ def yaml_text(value: Any) -> str:
     Raises:
         ValueError: If it does not read back equal (NaN, for one).
     """
-    text = yaml.safe_dump(value, default_flow_style=True, width=10**9).strip()
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False).strip()
     text = text.removesuffix("...").strip()
     if yaml.safe_load(text) != value:
         raise ValueError(f"value {value!r} cannot be written as YAML")

@@ -22,7 +22,10 @@ from sim.scenario.overrides import apply_override
 from sim.scenario.safe_yaml import file_problem
 from sim.sweep.designs import design_size
 from sim.sweep.distributions import grid_levels, probe_values, yaml_text
+from sim.sweep.expressions import ExpressionError
+from sim.sweep.links import Links, compile_links, is_variable
 from sim.sweep.metrics import METRICS, is_reference
+from sim.sweep.points import read_points
 from sim.sweep.samplers import DESIGNS
 from sim.sweep.spec import (
     MAX_RUNS,
@@ -50,6 +53,18 @@ class Sweep:
     path: Path
     base_path: Path
     base_doc: dict[str, Any]
+    links: Links | None = None
+
+    def assignments(self, values: tuple[Any, ...] | list[Any]) -> tuple[str, ...]:
+        """The ``path=value`` texts that put one design point on the base scenario.
+
+        Args:
+            values: The parameters' values, in the sweep file's order.
+        """
+        links = self.links
+        if links is None:
+            links, _ = compile_links(self.spec, self.base_doc)
+        return links.assignments(values)
 
     @property
     def points(self) -> int:
@@ -95,15 +110,23 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         problems = _check_base(base_doc, base_path)
     if not problems and spec.from_ranges:
         spec, problems = _parameters_from_ranges(spec, base_doc, base_path)
+    if not problems and DESIGNS[spec.design.type].listed and spec.design.path is not None:
+        spec, problems = _points_from_file(spec, path.parent / spec.design.path)
     base_ok = not problems
     problems += _check_metrics(spec)
+    links = None
     if base_ok:
         problems += _check_design(spec)
+        links, link_problems = compile_links(spec, base_doc)
+        problems += link_problems
         for name, param in spec.parameters.items():
-            problems += _check_parameter(name, param, base_doc, str(base_path))
+            if not is_variable(param):
+                problems += _check_parameter(name, param, base_doc, str(base_path))
+            elif not link_problems:
+                problems += _check_variable(name, spec, links, base_doc, str(base_path))
     if problems:
         raise ScenarioError(str(path), problems)
-    return Sweep(spec, path, base_path, base_doc)
+    return Sweep(spec, path, base_path, base_doc, links)
 
 
 def _parameters_from_ranges(
@@ -117,6 +140,15 @@ def _parameters_from_ranges(
         path: ParameterSpec(range=(r.low, r.high), log=r.log) for path, r in ranges.items()
     }
     return spec.model_copy(update={"parameters": {**parameters, **spec.parameters}}), []
+
+
+def _points_from_file(spec: SweepSpec, csv_path: Path) -> tuple[SweepSpec, list[Problem]]:
+    """Read a file design's points into the spec (see :mod:`sim.sweep.points`)."""
+    points, problems = read_points(csv_path, spec.parameters)
+    if problems:
+        return spec, problems
+    design = spec.design.model_copy(update={"points": points})
+    return spec.model_copy(update={"design": design}), []
 
 
 def _apply_set(spec: SweepSpec, doc: dict[str, Any]) -> list[Problem]:
@@ -163,7 +195,7 @@ def _check_metrics(spec: SweepSpec) -> list[Problem]:
 def _check_design(spec: SweepSpec) -> list[Problem]:
     problems = []
     kind = DESIGNS[spec.design.type]
-    if kind.sample is None:  # the grid enumerates levels
+    if kind.sample is None and not kind.listed:  # the grid enumerates levels
         for name, param in spec.parameters.items():
             try:
                 grid_levels(param, spec.design.levels)
@@ -214,6 +246,33 @@ def _check_parameter(
     return []
 
 
+def _check_variable(
+    name: str, spec: SweepSpec, links: Links, base_doc: dict[str, Any], source: str
+) -> list[Problem]:
+    """Try a variable's probe values, the other parameters at an inner value each."""
+    where = f"parameters[{name}]"
+    inner = [probe_values(p)[-1][0] for p in spec.parameters.values()]
+    position = list(spec.parameters).index(name)
+    for value, label in probe_values(spec.parameters[name]):
+        values = [*inner[:position], value, *inner[position + 1 :]]
+        shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
+        try:
+            texts = links.assignments(values)
+        except (ExpressionError, ValueError) as exc:
+            return [Problem(where, f"at {shown} ({label}): {exc}")]
+        doc = copy.deepcopy(base_doc)
+        problems = [p for text in texts for p in apply_override(doc, text)]
+        if problems:
+            return [Problem(where, p.message) for p in problems]
+        try:
+            validate_document(doc, source)
+        except ScenarioError as exc:
+            first, more = exc.problems[0], len(exc.problems) - 1
+            also = f" (and {more} more like it)" if more else ""
+            return [Problem(where, f"value {shown} ({label}) is not valid here: {first}{also}")]
+    return []
+
+
 def _integer_hint(param: ParameterSpec, exc: ScenarioError) -> str:
     if (
         param.values is None
@@ -253,7 +312,11 @@ def _path(loc: list[Any]) -> str:
     """``parameters[a.b[*].c].range[1]``: mapping keys of parameters and set in brackets."""
     out = ""
     for n, part in enumerate(loc):
-        keyed = n == 1 and loc[0] in ("parameters", "set")
+        if part in ("str", "Linear", "Entries", "str-enum", "dict[str,str]"):
+            continue  # the members of a union, in pydantic's locations
+        keyed = (n == 1 and loc[0] in ("parameters", "set", "derived")) or (
+            n == 3 and loc[0] == "parameters" and loc[2] == "sets"
+        )
         if isinstance(part, int) or keyed:
             out += f"[{part}]"
         elif part not in ("function-after", "function-before"):

@@ -34,7 +34,7 @@ from sim.locks import FolderLock, acquire
 from sim.sweep.designs import Design, build_design
 from sim.sweep.distributions import column_kind, column_value
 from sim.sweep.execute import Executor, LostRun, TimedOut, make_executor
-from sim.sweep.load import Sweep, assignment
+from sim.sweep.load import Sweep
 from sim.sweep.manifest import design_table, manifest_for, now_utc
 from sim.sweep.metrics import is_reference, resolve_metric
 from sim.sweep.seeds import run_seed
@@ -108,10 +108,7 @@ class SweepPlan:
             if run_id in self.done:
                 continue
             point, replicate = divmod(run_id, spec.replicates)
-            texts = tuple(
-                assignment(name, value)
-                for name, value in zip(self.design.names, self.design.values[point], strict=True)
-            )
+            texts = self.sweep.assignments(self.design.values[point])
             yield RunTask(
                 run_id=run_id,
                 seed=self.seed_of(point, replicate),
@@ -242,6 +239,7 @@ def _check_same(store: SweepStore, sweep: Sweep, table: pa.Table) -> None:
     stored = store.manifest
     spec = {k: v for k, v in stored.get("spec", {}).items() if k not in _MAY_CHANGE}
     fresh = to_json_value(sweep.spec.model_dump(mode="json", exclude=set(_MAY_CHANGE)))
+    fresh = _without_new_defaults(fresh, spec)
     if spec != fresh:
         keys = sorted(k for k in fresh if spec.get(k) != fresh[k])
         raise SweepStoreError(
@@ -258,6 +256,21 @@ def _check_same(store: SweepStore, sweep: Sweep, table: pa.Table) -> None:
             f"{store.root}: the design sampled now differs from the stored one (other versions "
             "of SALib or SciPy?); resume with the versions in sweep.json"
         )
+
+
+def _without_new_defaults(fresh: Any, stored: Any) -> Any:
+    """``fresh`` less the empty fields ``stored`` lacks (fields added to the format since).
+
+    A folder written before a field existed (``derived``, a parameter's ``sets``, the
+    design's ``path``) records no value for it; the field left empty means the same sweep.
+    """
+    if not isinstance(fresh, dict) or not isinstance(stored, dict):
+        return fresh
+    return {
+        k: _without_new_defaults(v, stored.get(k))
+        for k, v in fresh.items()
+        if k in stored or v not in (None, {}, [])
+    }
 
 
 def execute_sweep(

@@ -62,6 +62,30 @@ class Triangular(_Strict):
 _KINDS = ("range", "values", "normal", "lognormal", "triangular")
 
 
+class Linear(_Strict):
+    """A target set to ``scale x variable + offset`` (``{}``: the variable's value)."""
+
+    scale: Finite = Field(default=1.0, description="Factor on the variable's value.")
+    offset: Finite = Field(default=0.0, description="Added after scaling.")
+
+
+class Entries(_Strict):
+    """A mapping field set as a whole, one expression per key (e.g. activity weights)."""
+
+    entries: dict[str | int, str] = Field(
+        min_length=1, description="Key -> expression of the variables (and base)."
+    )
+    drop_zero: bool = Field(
+        default=False,
+        description="Leave out keys whose value is 0 (for weights that must be positive).",
+    )
+
+
+#: What a linked target or a derived field is set to: an expression, a linear
+#: transformation of the variable, or a mapping of expressions.
+Target = str | Linear | Entries
+
+
 class ParameterSpec(_Strict):
     """One varied field.
 
@@ -89,6 +113,14 @@ class ParameterSpec(_Strict):
         default=None, description="With normal or lognormal: [low, high] to draw within."
     )
     integer: bool = Field(default=False, description="Round drawn values to whole numbers.")
+    sets: dict[str, Target] | None = Field(
+        default=None,
+        description="Makes the key a variable's name (not a field path): field path -> how "
+        "the variable sets it: {} (its value), {scale, offset}, an expression of the "
+        "variables and base (the field's value in the base scenario), or {entries, "
+        "drop_zero} for a whole mapping. {} sets nothing directly (for variables used "
+        "only in derived).",
+    )
 
     @field_validator("values")
     @classmethod
@@ -154,6 +186,18 @@ class DesignSpec(_Strict):
     second_order: bool = Field(
         default=False, description="sobol: also sample for second-order indices."
     )
+    path: str | None = Field(
+        default=None,
+        min_length=1,
+        description="file: the CSV file of points, relative to the sweep file (a header "
+        "row of parameter names, one row per point).",
+    )
+    points: tuple[tuple[Any, ...], ...] | None = Field(
+        default=None,
+        exclude=True,
+        description="file: the points read from path when the sweep is loaded (not "
+        "written in a sweep file; design.parquet records them).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -162,6 +206,17 @@ class DesignSpec(_Strict):
 
     @model_validator(mode="after")
     def _samples(self) -> DesignSpec:
+        listed = DESIGNS[self.type].listed
+        if self.points is not None:
+            raise ValueError("'points' are read from the file at 'path'; give 'path' instead")
+        if listed:
+            if self.path is None:
+                raise ValueError(f"a {self.type} design needs 'path': the CSV file of points")
+            if self.samples is not None:
+                raise ValueError(f"a {self.type} design runs the points listed; remove 'samples'")
+            return self
+        if self.path is not None:
+            raise ValueError("'path' applies to a file design only")
         if self.type == "grid" and self.samples is not None:
             raise ValueError(
                 "a grid's size comes from the parameters' levels and values; remove 'samples'"
@@ -194,6 +249,11 @@ class SweepSpec(_Strict):
         default=False,
         description="Vary every entry of the base scenario's ranges section, uniform (or "
         "log-uniform) over its range, besides any parameters given.",
+    )
+    derived: dict[str, str | Entries] = Field(
+        default_factory=dict,
+        description="Field path -> an expression of the variables (and base), or "
+        "{entries, drop_zero}: fields computed at every point from the variables.",
     )
     design: DesignSpec = Field(description="The experimental design.")
 
