@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.atomic import OccupiedError, claim_output
+from sim.calibration.cli import add_calibrate_parser, cmd_calibrate
 from sim.compare import classify, default_out, run_comparison
 from sim.dashboards.decomposition import (
     factor_labels,
@@ -158,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     srep.add_argument("folder", metavar="DIR", help="a sweep's results folder")
     srep.add_argument("--metric", help="metric to explain (default: the sweep's first)")
     _add_decompose_parser(sub)
+    add_calibrate_parser(sub)
     return p
 
 
@@ -514,6 +516,7 @@ COMMANDS = {
     "sweep": cmd_sweep,
     "sweep-report": cmd_sweep_report,
     "decompose": cmd_decompose,
+    "calibrate": cmd_calibrate,
 }
 
 
