@@ -1,0 +1,339 @@
+"""Calibration files, summaries, distance, seeds, and the calibrate command end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.calibration.load import load_calibration
+from sim.calibration.model import TargetDistance, particle_seed
+from sim.calibration.posterior import weighted_quantile
+from sim.calibration.spec import TargetSpec
+from sim.calibration.summaries import SUMMARIES
+from sim.cli import main
+from sim.run import simulate
+from sim.scenario import load_scenario
+from sim.sweep.metrics import METRICS
+
+REPO = Path(__file__).resolve().parent.parent
+TINY = REPO / "tests" / "calibration" / "tiny.yaml"
+SCENARIOS = REPO / "scenarios"
+SHIPPED = sorted((SCENARIOS / "calibration").glob("*.yaml"))
+
+GOOD = """\
+name: t
+base: {base}
+set: {{audience.population: 300}}
+priors:
+  host_state.media_control: {{}}
+  intermediaries[*].integrity: {{uniform: [0.1, 0.6]}}
+targets:
+  youth:
+    summary: favourable_share
+    args: {{date: 2011-06-01, segment: youth}}
+    observed: 0.23
+    sample_size: 1000
+method: {{population_size: 10, generations: 2}}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cal.yaml"
+    path.write_text(text.format(base=SCENARIOS / "azerbaijan_2005_2025.yaml"), encoding="utf-8")
+    return path
+
+
+def test_a_good_file_loads_with_priors_from_ranges(tmp_path):
+    cal = load_calibration(write(tmp_path, GOOD))
+    media, integrity = cal.priors
+    assert media.label == "uniform(0.5, 0.9) [from ranges]"  # the base scenario's range
+    assert media.frozen().support() == pytest.approx((0.5, 0.9))
+    assert integrity.label == "uniform(0.1, 0.6)"
+    (target,) = cal.targets
+    assert target.sd == pytest.approx(math.sqrt(0.23 * 0.77 / 1000))
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "says"),
+    [
+        ("name: t\nbogus: 1\n", "bogus", "unknown field 'bogus'"),
+        (
+            "  host_state.media_control: {{uniform: [0.9, 0.5]}}\n",
+            "priors[host_state.media_control]",
+            "low < high",
+        ),
+        (
+            "  host_state.media_control: {{uniform: [0.5, 0.9], beta: {{a: 1, b: 1}}}}\n",
+            "priors[host_state.media_control]",
+            "at most one",
+        ),
+        (
+            "  host_state.media_control: {{log_uniform: [0, 0.9]}}\n",
+            "priors[host_state.media_control]",
+            "low > 0",
+        ),
+        (
+            "  host_state.media_control: {{uniform: [0.5, 1.5]}}\n",
+            "priors[host_state.media_control]",
+            "value 1.5 (the upper end of uniform(0.5, 1.5)) is not valid here",
+        ),
+        ("  host_state.no_such: {{uniform: [0, 1]}}\n", "priors[host_state.no_such]", "no_such"),
+        ("  audience.population: {{}}\n", "priors[audience.population]", "ranges: section"),
+        (
+            "  host_state.media_control: {{normal: {{mean: 0.5, sd: -1}}}}\n",
+            "priors[host_state.media_control].normal.sd",
+            "greater than 0",
+        ),
+        ("    summary: favourable_shares\n", "targets[youth].summary", "did you mean"),
+        (
+            "    args: {{date: 2011-06-01, segmnt: youth}}\n",
+            "targets[youth].args.segmnt",
+            "unknown",
+        ),
+        ("    args: {{date: 2011-06-01, segment: yuth}}\n", "targets[youth].args.segment", "youth"),
+        ("    args: {{date: 1999-06-01}}\n", "targets[youth].args.date", "simulated period"),
+        ("    observed: 1.5\n", "targets[youth]", "observed share in [0, 1]"),
+        ("    sd: 0.1\n", "targets[youth]", "exactly one of sd and sample_size"),
+        (
+            "    summary: event_count\n    args: {{kind: audit}}\n",
+            "targets[youth].sample_size",
+            "not one: give sd",
+        ),
+        ("method: {{population_size: 1}}\n", "method.population_size", "greater than or equal"),
+        ("method: {{type: mcmc}}\n", "method.type", "abc_smc"),
+    ],
+)
+def test_malformed_files_name_the_file_and_field_and_write_nothing(
+    tmp_path, capsys, change, where, says
+):
+    lines = GOOD.splitlines(keepends=True)
+    key = change.split(":")[0]
+    replaced = False
+    for i, line in enumerate(lines):  # replace the line with the same key, else add
+        if line.split(":")[0] == key and not replaced:
+            lines[i] = change
+            replaced = True
+    if key.strip() == "summary" and "args" in change:
+        lines = [line for line in lines if not line.startswith("    args:")]
+    text = "".join(lines)
+    if not replaced:  # a new key: into the section its indentation belongs to
+        before = {4: "method:", 2: "  intermediaries"}.get(len(key) - len(key.lstrip()))
+        text = text.replace(before, change + before) if before else text + change
+    path = write(tmp_path, text)
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err
+    assert f"{where}" in err
+    assert says in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_unreadable_and_non_mapping_files_are_refused(tmp_path, capsys):
+    missing = tmp_path / "nope.yaml"
+    assert main(["calibrate", str(missing), "--out", str(tmp_path / "o")]) == 2
+    assert "cannot read file" in capsys.readouterr().err
+    bad = tmp_path / "list.yaml"
+    bad.write_text("- 1\n", encoding="utf-8")
+    assert main(["calibrate", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "expected a mapping" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_calibrations_load(path):
+    cal = load_calibration(path)
+    assert cal.priors and cal.targets
+    for target in cal.targets:
+        assert target.spec.source, f"{target.name} names no source"
+
+
+def test_the_shipped_calibration_is_found():
+    assert "azerbaijan.yaml" in {p.name for p in SHIPPED}
+
+
+@pytest.fixture(scope="module")
+def baseline_run():
+    scenario = load_scenario(SCENARIOS / "azerbaijan_2005_2025.yaml", ["audience.population=500"])
+    return simulate(scenario, 1)
+
+
+def summary(summary_name, result, **args):
+    s = SUMMARIES[summary_name]
+    return s.function(result, s.args.model_validate(args))
+
+
+def test_summaries_agree_with_the_run_tables(baseline_run):
+    r = baseline_run
+    assert summary("metric", r, name="share_leaked") == METRICS["share_leaked"].function(r)
+    whole = summary("money_share", r, part="leaked")
+    assert whole == pytest.approx(METRICS["share_leaked"].function(r), abs=1e-9)
+    assert summary("event_count", r, kind="audit") == (r.events["kind"] == "audit").sum()
+    # Sputnik Azerbaijan is shut on 2025-06-30: the first monthly step after it is July.
+    assert summary("outlet_stop_year", r, outlet="sputnik_az") == pytest.approx(
+        2025 + 181 / 365, abs=1e-9
+    )
+    restricted = summary(
+        "outlet_stop_year", r, outlet="sputnik_az", statuses=["shut", "restricted"]
+    )
+    assert 2025.0 < restricted < 2025.2
+    youth = r.segments[(r.segments["segment"] == "youth") & (r.segments["date"] == "2011-06-01")]
+    assert summary("favourable_share", r, date="2011-06-15", segment="youth") == float(
+        youth["favourable_share"].iloc[0]
+    )
+    before = summary("money_share", r, end="2014-12-31")
+    after = summary("money_share", r, start="2015-01-01")
+    assert 0 < before < 1 and 0 < after < 1
+
+
+def test_distance_terms_and_missing_values():
+    d = TargetDistance(("a", "b"), (0.1, 2.0), ("squared", "absolute"), (1.0, 3.0))
+    assert d({"a": 0.3, "b": 4.0}, {"a": 0.1, "b": 0.0}) == pytest.approx(4.0 + 6.0)
+    assert d({"a": math.nan, "b": 0.0}, {"a": 0.1, "b": 0.0}) == math.inf
+
+
+def test_binomial_sd_keeps_uncertainty_at_zero():
+    t = TargetSpec(summary="x", observed=0.0, sample_size=100)
+    assert t.standard_deviation() == pytest.approx(math.sqrt(0.005 * 0.995 / 100))
+
+
+def test_particle_seeds_depend_only_on_root_and_values():
+    assert particle_seed(5, [0.1, 0.2]) == particle_seed(5, [0.1, 0.2])
+    assert particle_seed(5, [0.1, 0.2]) != particle_seed(5, [0.2, 0.1])
+    assert particle_seed(5, [0.1]) < 2**53
+
+
+def test_weighted_quantile_with_equal_weights_is_the_hazen_quantile():
+    import numpy as np
+
+    x = np.random.default_rng(1).normal(size=101)
+    for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+        expected = np.quantile(x, q, method="hazen")
+        assert float(weighted_quantile(x, np.ones(101), q)) == pytest.approx(expected)
+    heavy = np.r_[np.ones(100), 1e6]  # one particle carries almost all the weight
+    assert float(weighted_quantile(x, heavy, 0.5)) == pytest.approx(x[-1], abs=1e-3)
+
+
+# ---------------------------------------------------------------------------- end to end
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cal") / "tiny"
+    assert main(["calibrate", str(TINY), "--out", str(out)]) == 0
+    return out
+
+
+def test_calibrate_writes_every_table_and_the_page(tiny):
+    manifest = json.loads((tiny / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "calibration"
+    assert manifest["generations"] == 3
+    posterior = pd.read_parquet(tiny / "posterior.parquet")
+    assert len(posterior) == 20
+    assert posterior["weight"].sum() == pytest.approx(1.0)
+    particles = pd.read_parquet(tiny / "particles.parquet")
+    assert sorted(particles["generation"].unique()) == [0, 1, 2]
+    diag = pd.read_csv(tiny / "diagnostics.csv")
+    assert list(diag["generation"]) == [0, 1, 2]
+    assert (diag["epsilon"].iloc[1:].diff().dropna() <= 0).all()  # thresholds shrink
+    assert manifest["runs"] == diag["runs"].sum()
+    summary = pd.read_csv(tiny / "posterior_summary.csv")
+    assert (summary["q05"] <= summary["median"]).all()
+    assert (summary["median"] <= summary["q95"]).all()
+    predictive = pd.read_csv(tiny / "predictive.csv")
+    assert len(predictive) == 5
+    assert set(pd.read_csv(tiny / "targets.csv")["target"]) == {"leaked", "favourable_end"}
+    html = (tiny / "calibration.html").read_text(encoding="utf-8")
+    assert "Bands on this page" in html
+
+
+def test_a_posterior_particle_reruns_exactly_from_its_seed(tiny):
+    """Any particle's run can be repeated alone: its values and stored seed suffice."""
+    from sim.calibration.model import CalibrationModel, summarise
+
+    cal = load_calibration(TINY)
+    model = CalibrationModel.of(cal)
+    row = pd.read_parquet(tiny / "posterior.parquet").iloc[0]
+    values = [row[p.path] for p in cal.priors]
+    assert int(row["seed"]) == particle_seed(cal.spec.seed, values)
+    again = summarise(model.run(values), cal.targets)
+    assert again["leaked"] == row["simulated:leaked"]
+
+
+def test_an_existing_folder_is_refused_without_resume(tiny, capsys):
+    assert main(["calibrate", str(TINY), "--out", str(tiny)]) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+def _generations(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+            (n,) = con.execute("select count(*) from populations where t >= 0").fetchone()
+        return n
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_an_interrupted_calibration_resumes_without_losing_generations(tmp_path, how):
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(
+        TINY.read_text(encoding="utf-8")
+        .replace("base: ../../scenarios/minimal.yaml", f"base: {SCENARIOS / 'minimal.yaml'}")
+        .replace("population_size: 20", "population_size: 30")
+        .replace("generations: 3", "generations: 4"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    command = [sys.executable, str(REPO / "run_sim.py"), "calibrate", str(spec), "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while _generations(out / "history.db") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(how)
+    _, err = proc.communicate(timeout=60)
+    stored = _generations(out / "history.db")
+    assert 2 <= stored < 4, "stopped too late to test resuming"
+    if how == signal.SIGINT:
+        assert proc.returncode == 130
+        assert "--resume" in err
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert not (out / "manifest.json").exists()
+    resumed = subprocess.run(
+        [*command, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{stored} generation(s) already stored" in resumed.stdout + resumed.stderr
+    diag = pd.read_csv(out / "diagnostics.csv")
+    assert list(diag["generation"]) == [0, 1, 2, 3]
+    if how == signal.SIGINT:
+        return  # (the comparison below once is enough)
+    # The generations stored before the interruption are kept as they were: the same
+    # as an uninterrupted calibration's (one worker: reproducible from the root seed).
+    whole = tmp_path / "whole"
+    again = subprocess.run(
+        [sys.executable, str(REPO / "run_sim.py"), "calibrate", str(spec), "--out", str(whole)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    a = pd.read_parquet(out / "particles.parquet")
+    b = pd.read_parquet(whole / "particles.parquet")
+    kept = a["generation"] < stored
+    assert kept.sum() == 30 * stored
+    pd.testing.assert_frame_equal(
+        a[kept].drop(columns="particle").reset_index(drop=True),
+        b[b["generation"] < stored].drop(columns="particle").reset_index(drop=True),
+    )
