@@ -103,27 +103,40 @@ def marginals(manifest: dict[str, Any], posterior: pd.DataFrame) -> go.Figure:
 
 
 def pairs(manifest: dict[str, Any], posterior: pd.DataFrame) -> go.Figure:
-    """The posterior particles for every pair of parameters (marker area ~ weight)."""
+    """The posterior particles for every pair of parameters (marker area ~ weight).
+
+    A lower triangle of scatter panels: row i, column j plots parameter i + 1 against
+    parameter j (j <= i).
+    """
     paths = [p["path"] for p in manifest["parameters"]]
+    k = len(paths) - 1
     w = posterior["weight"].to_numpy()
-    size = 4 + 16 * np.sqrt(w / w.max())
-    fig = go.Figure(
-        go.Splom(
-            dimensions=[
-                {"label": safe(shorten(path, 30)), "values": posterior[path]} for path in paths
-            ],
-            marker={"size": size, "color": BLUE, "opacity": 0.5, "line": {"width": 0}},
-            diagonal_visible=False,
-            showupperhalf=False,
-            hovertemplate="(%{x:.4g}, %{y:.4g})<extra>particle</extra>",
-        )
-    )
-    side = 260 * len(paths) + 120
+    size = 4 + 14 * np.sqrt(w / w.max())
+    fig = make_subplots(rows=k, cols=k, horizontal_spacing=0.06, vertical_spacing=0.08)
+    for i in range(k):
+        for j in range(i + 1):
+            x, y = paths[j], paths[i + 1]
+            fig.add_trace(
+                go.Scatter(
+                    x=posterior[x],
+                    y=posterior[y],
+                    mode="markers",
+                    marker={"size": size, "color": BLUE, "opacity": 0.5, "line": {"width": 0}},
+                    showlegend=False,
+                    hovertemplate="(%{x:.4g}, %{y:.4g})<extra>particle</extra>",
+                ),
+                row=i + 1,
+                col=j + 1,
+            )
+            if i == k - 1:
+                fig.update_xaxes(title_text=safe(shorten(x, 30)), row=i + 1, col=j + 1)
+            if j == 0:
+                fig.update_yaxes(title_text=safe(shorten(y, 30)), row=i + 1, col=j + 1)
     apply_style(
         fig,
         "Posterior particles, parameter against parameter (area: weight)",
         x_title=None,
-        height=min(side, 1100),
+        height=min(300 * k + 160, 1100),
     )
     fig.update_layout(hovermode="closest")
     return fig
