@@ -337,3 +337,26 @@ def test_an_interrupted_calibration_resumes_without_losing_generations(tmp_path,
         a[kept].drop(columns="particle").reset_index(drop=True),
         b[b["generation"] < stored].drop(columns="particle").reset_index(drop=True),
     )
+
+
+# ---------------------------------------------------------------------------- recovery
+
+
+def test_parameter_recovery_from_synthetic_observations(tmp_path):
+    """Known values inside the 90% intervals; identifiable ones much narrower than the prior."""
+    from sim.calibration.recovery import recover
+
+    truth = {
+        "intermediaries[curator].integrity": 0.6,
+        "activities[language_course].persuasion": 0.5,
+        "funders[funder].initial_belief": 0.8,
+    }
+    table = recover(REPO / "tests" / "calibration" / "recovery.yaml", truth, tmp_path / "r")
+    table = table.set_index("parameter")
+    identifiable = ["intermediaries[curator].integrity", "activities[language_course].persuasion"]
+    assert table.loc[identifiable, "covered"].all(), table
+    # the leaked share pins integrity; the attributable opinion (noisier) pins persuasion less
+    assert table.loc[identifiable[0], "width90_vs_prior"] < 0.3
+    assert table.loc[identifiable[1], "width90_vs_prior"] < 0.8
+    # no target depends on the funder's initial belief: its posterior stays about as wide
+    assert table.loc["funders[funder].initial_belief", "width90_vs_prior"] > 0.6

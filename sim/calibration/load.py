@@ -104,7 +104,7 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(str(path), [_problem(err) for err in exc.errors()]) from None
-    base_path = path.parent / spec.base
+    base_path = Path(os.path.normpath(path.parent / spec.base))
     problem = file_problem(base_path)
     if problem is not None:
         raise ScenarioError(str(path), [Problem("base", f"{problem}: {base_path}")])
