@@ -360,3 +360,35 @@ def test_parameter_recovery_from_synthetic_observations(tmp_path):
     assert table.loc[identifiable[1], "width90_vs_prior"] < 0.8
     # no target depends on the funder's initial belief: its posterior stays about as wide
     assert table.loc["funders[funder].initial_belief", "width90_vs_prior"] > 0.6
+
+
+# ---------------------------------------------------------------------------- --posterior
+
+
+def test_run_with_a_posterior_separates_seed_noise_from_parameter_uncertainty(tiny, tmp_path):
+    out = tmp_path / "run"
+    args = ["run", str(REPO / "scenarios" / "minimal.yaml"), "--set", "audience.population=300"]
+    assert main([*args, "--posterior", str(tiny), "--draws", "4", "--out", str(out)]) == 0
+    draws = pd.read_csv(out / "posterior_draws.csv")
+    seed_band = draws[draws["band"] == "seed noise"]
+    full_band = draws[draws["band"] == "parameters and seed noise"]
+    path = "intermediaries[curator].integrity"
+    assert seed_band[path].nunique() == 1  # one parameter set, four seeds
+    assert list(seed_band["seed"]) == list(full_band["seed"])  # the same seeds in both
+    posterior = pd.read_parquet(tiny / "posterior.parquet")
+    for value in full_band[path]:  # drawn from the posterior (CSV keeps 12 digits)
+        assert (posterior[path] - value).abs().min() < 1e-9
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    median = seed_band[path].iloc[0]
+    assert manifest["scenario"]["intermediaries"][0]["integrity"] == pytest.approx(median)
+    bands = pd.read_csv(out / "posterior_bands.csv")
+    assert set(bands["band"]) == {"seed noise", "parameters and seed noise"}
+    page = (out / "uncertainty.html").read_text(encoding="utf-8")
+    assert "seed noise only" in page and "parameter uncertainty and seed noise" in page
+
+
+def test_run_with_a_folder_that_is_not_a_calibration_is_refused(tmp_path, capsys):
+    scenario = str(REPO / "scenarios" / "minimal.yaml")
+    assert main(["run", scenario, "--posterior", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
+    assert "not a calibration's results folder" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
