@@ -88,6 +88,7 @@ def test_a_good_file_loads_with_priors_from_ranges(tmp_path):
         ),
         ("  host_state.no_such: {{uniform: [0, 1]}}\n", "priors[host_state.no_such]", "no_such"),
         ("  audience.population: {{}}\n", "priors[audience.population]", "ranges: section"),
+        ("  host_state.media_contrl: {{}}\n", "priors[host_state.media_contrl]", "did you mean"),
         (
             "  host_state.media_control: {{normal: {{mean: 0.5, sd: -1}}}}\n",
             "priors[host_state.media_control].normal.sd",

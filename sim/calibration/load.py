@@ -126,7 +126,8 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
             try:
                 prior = resolve(name, entry, scenario.ranges)
             except ValueError as exc:
-                problems.append(Problem(where, str(exc)))
+                unknown = _unknown_path(name, base_doc, str(base_path))
+                problems.append(Problem(where, unknown or str(exc)))
                 continue
             found = _check_prior(prior, base_doc, str(base_path))
             problems += [Problem(where, m) for m in found]
@@ -171,6 +172,21 @@ def _check_prior(prior: Prior, base_doc: dict[str, Any], source: str) -> list[st
                 f"value {value:.6g} ({label} of {prior.label}) is not valid here: {first}{also}"
             ]
     return []
+
+
+def _unknown_path(path: str, base_doc: dict[str, Any], source: str) -> str | None:
+    """Why ``path`` names no field of the base scenario, or None if it does."""
+    doc = copy.deepcopy(base_doc)
+    problems = apply_override(doc, assignment(path, 0.5))
+    if problems:
+        return problems[0].message
+    try:
+        validate_document(doc, source, check_memory=False)
+    except ScenarioError as exc:
+        first = exc.problems[0]
+        if first.message.startswith("unknown field"):
+            return str(first)
+    return None
 
 
 def _check_target(
