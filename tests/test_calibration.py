@@ -393,3 +393,20 @@ def test_run_with_a_folder_that_is_not_a_calibration_is_refused(tmp_path, capsys
     assert main(["run", scenario, "--posterior", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
     assert "not a calibration's results folder" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_finished_calibration_takes_more_generations_on_resume(tmp_path):
+    spec = tmp_path / "more.yaml"
+    text = TINY.read_text(encoding="utf-8").replace(
+        "base: ../../scenarios/minimal.yaml", f"base: {SCENARIOS / 'minimal.yaml'}"
+    )
+    spec.write_text(text.replace("generations: 3", "generations: 2"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["calibrate", str(spec), "--out", str(out)]) == 0
+    spec.write_text(text, encoding="utf-8")  # now 3 generations
+    assert main(["calibrate", str(spec), "--out", str(out), "--resume"]) == 0
+    assert list(pd.read_csv(out / "diagnostics.csv")["generation"]) == [0, 1, 2]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [s["generations_after"] for s in manifest["sessions"]] == [2, 3]
+    spec.write_text(text.replace("sd: 0.03", "sd: 0.05"), encoding="utf-8")  # another target
+    assert main(["calibrate", str(spec), "--out", str(out), "--resume"]) == 2

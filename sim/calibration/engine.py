@@ -103,10 +103,16 @@ class CalibrationReport:
     per_generation: list[Generation] = field(default_factory=list)
 
 
+#: Method fields that may change on --resume (they change when to stop, not what was done).
+MAY_CHANGE = ("generations", "min_epsilon", "max_runs", "predictive_draws")
+
+
 def _state(calibration: Calibration) -> dict[str, Any]:
+    spec = calibration.spec.model_dump(mode="json")
+    spec["method"] = {k: v for k, v in spec["method"].items() if k not in MAY_CHANGE}
     return to_json_value(
         {
-            "spec": calibration.spec.model_dump(mode="json"),
+            "spec": spec,
             "base_scenario": calibration.base_doc,
             "parameters": [p.path for p in calibration.priors],
         }
