@@ -410,3 +410,25 @@ def test_a_finished_calibration_takes_more_generations_on_resume(tmp_path):
     assert [s["generations_after"] for s in manifest["sessions"]] == [2, 3]
     spec.write_text(text.replace("sd: 0.03", "sd: 0.05"), encoding="utf-8")  # another target
     assert main(["calibrate", str(spec), "--out", str(out), "--resume"]) == 2
+
+
+def test_calibrate_on_local_workers_and_on_a_dask_cluster(tmp_path):
+    """Both samplers run; each particle's stored summaries are those of its own seed."""
+    from distributed import LocalCluster
+
+    from sim.calibration.model import CalibrationModel, summarise
+
+    cal = load_calibration(TINY)
+    model = CalibrationModel.of(cal)
+    assert main(["calibrate", str(TINY), "--out", str(tmp_path / "two"), "--workers", "2"]) == 0
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        args = ["--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address]
+        assert main(["calibrate", str(TINY), *args]) == 0
+    for where in ("two", "dask"):
+        posterior = pd.read_parquet(tmp_path / where / "posterior.parquet")
+        assert len(posterior) == 20
+        row = posterior.iloc[0]
+        values = [row[p.path] for p in cal.priors]
+        assert summarise(model.run(values), cal.targets)["leaked"] == row["simulated:leaked"]
