@@ -352,7 +352,7 @@ def test_parameter_recovery_from_synthetic_observations(tmp_path):
         "activities[language_course].persuasion": 0.5,
         "funders[funder].initial_belief": 0.8,
     }
-    table = recover(REPO / "tests" / "calibration" / "recovery.yaml", truth, tmp_path / "r")
+    table = recover(SCENARIOS / "calibration" / "recovery_minimal.yaml", truth, tmp_path / "r")
     table = table.set_index("parameter")
     identifiable = ["intermediaries[curator].integrity", "activities[language_course].persuasion"]
     assert table.loc[identifiable, "covered"].all(), table

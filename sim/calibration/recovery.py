@@ -9,7 +9,7 @@ is not identifiable from those targets: that is a finding about the targets.
 
 Full command (what docs/calibration.md reports)::
 
-    python -m sim.calibration.recovery tests/calibration/recovery.yaml \\
+    python -m sim.calibration.recovery scenarios/calibration/recovery_minimal.yaml \\
         --truth 'intermediaries[curator].integrity=0.6' \\
         --truth 'activities[language_course].persuasion=0.5' \\
         --truth 'funders[funder].initial_belief=0.8' --out results/recovery
@@ -115,6 +115,52 @@ def recover(
     table = recovery_table(synthetic, truth, out)
     table.to_csv(out / "recovery.csv", index=False)
     return table
+
+
+#: Known values of the validation report's recovery (scenarios/calibration/recovery_minimal.yaml).
+REPORT_TRUTH = (
+    ("intermediaries[curator].integrity", 0.6),
+    ("activities[language_course].persuasion", 0.5),
+    ("funders[funder].initial_belief", 0.8),
+)
+
+
+def recovery_rows(
+    path: str,
+    truth: tuple[tuple[str, float], ...],
+    population: int,
+    particles: int,
+    generations: int,
+) -> dict[str, object]:
+    """Run a recovery in a temporary folder (for the validation report's worker).
+
+    Returns:
+        ``rows`` (:func:`recovery_table` as records), ``runs`` and ``seconds``.
+    """
+    import tempfile
+    import time
+
+    started = time.perf_counter()
+    calibration = load_calibration(path)
+    doc = copy.deepcopy(calibration.base_doc)
+    doc["audience"]["population"] = population
+    method = calibration.spec.method.model_copy(
+        update={"population_size": particles, "generations": generations, "predictive_draws": 0}
+    )
+    spec = calibration.spec.model_copy(update={"method": method})
+    calibration = replace(calibration, base_doc=doc, spec=spec)
+    synthetic = with_synthetic_targets(calibration, dict(truth))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "recovery"
+        report = run_calibration(synthetic, out)
+        with make_executor(1, None) as executor:
+            write_results(synthetic, out, report, executor)
+        table = recovery_table(synthetic, dict(truth), out)
+    return {
+        "rows": table.to_dict("records"),
+        "runs": report.runs,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
