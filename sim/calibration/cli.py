@@ -163,6 +163,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except RunFailedError as exc:
         print(f"error: {exc}; the posterior tables are written, the check is not", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            f"interrupted during the posterior predictive runs; every generation is stored in "
+            f"{out}: rerun with --resume to write the results",
+            file=sys.stderr,
+        )
+        return 130
     _print_summary(out)
     print(f"results: {out}")
     print(f"page: {render_calibration(out)}")
