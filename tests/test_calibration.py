@@ -432,3 +432,11 @@ def test_calibrate_on_local_workers_and_on_a_dask_cluster(tmp_path):
         row = posterior.iloc[0]
         values = [row[p.path] for p in cal.priors]
         assert summarise(model.run(values), cal.targets)["leaked"] == row["simulated:leaked"]
+
+
+def test_an_unreachable_scheduler_is_refused_and_nothing_written(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["calibrate", str(TINY), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"]
+    assert main(args) == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not out.exists()

@@ -164,7 +164,12 @@ def make_sampler(workers: int, scheduler: str | None) -> Iterator[tuple[Any, str
     if scheduler:
         from distributed import Client
 
-        client = Client(scheduler, timeout=10)
+        try:
+            client = Client(scheduler, timeout=10)
+        except (OSError, ValueError) as exc:  # TimeoutError is an OSError
+            raise CalibrationError(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+            ) from None
         try:
             cores = sum(client.ncores().values())
             yield (
@@ -216,52 +221,73 @@ def run_calibration(
     Raises:
         CalibrationInterrupted: On Ctrl-C (finished generations are stored).
     """
+    _quiet_pyabc()
+    # The sampler first: a cluster that cannot be reached leaves no folder behind.
+    with make_sampler(workers, scheduler) as (sampler, where):
+        lock, resumed = open_folder(calibration, out, resume)
+        try:
+            return _run(
+                calibration,
+                out,
+                sampler,
+                where,
+                resumed,
+                workers,
+                scheduler,
+                on_generation,
+                on_start,
+            )
+        finally:
+            lock.release()
+
+
+def _run(
+    calibration: Calibration,
+    out: Path,
+    sampler: Any,
+    where: str,
+    resumed: bool,
+    workers: int,
+    scheduler: str | None,
+    on_generation: Callable[[Generation], object] | None,
+    on_start: Callable[[int, str], object] | None,
+) -> CalibrationReport:
+    """Build pyabc's ABCSMC on the sampler and run generations until a rule stops them."""
     import pyabc
 
-    _quiet_pyabc()
     method = calibration.method
-    lock, resumed = open_folder(calibration, out, resume)
+    keys = parameter_keys(len(calibration.priors))
+    prior = pyabc.Distribution(
+        **{
+            k: pyabc.RV(p.scipy_name, *p.args, **dict(p.kwargs))
+            for k, p in zip(keys, calibration.priors, strict=True)
+        }
+    )
+    abc = pyabc.ABCSMC(
+        CalibrationModel.of(calibration),
+        prior,
+        pyabc.distance.FunctionDistance(TargetDistance.of(calibration.targets)),
+        population_size=method.population_size,
+        eps=pyabc.epsilon.QuantileEpsilon(initial_epsilon=np.inf, alpha=method.epsilon_quantile),
+        sampler=sampler,
+    )
+    db = f"sqlite:///{(out / HISTORY).resolve()}"
+    observed = {t.name: t.observed for t in calibration.targets}
+    history = abc.load(db, 1) if resumed else abc.new(db, observed)
+    done = history.max_t + 1
+    report = CalibrationReport(out, where, done)
+    if on_start is not None:
+        on_start(done, where)
+    started = time.perf_counter()
     try:
-        model = CalibrationModel.of(calibration)
-        keys = parameter_keys(len(calibration.priors))
-        prior = pyabc.Distribution(
-            **{
-                k: pyabc.RV(p.scipy_name, *p.args, **dict(p.kwargs))
-                for k, p in zip(keys, calibration.priors, strict=True)
-            }
-        )
-        observed = {t.name: t.observed for t in calibration.targets}
-        db = f"sqlite:///{(out / HISTORY).resolve()}"
-        with make_sampler(workers, scheduler) as (sampler, where):
-            abc = pyabc.ABCSMC(
-                model,
-                prior,
-                pyabc.distance.FunctionDistance(TargetDistance.of(calibration.targets)),
-                population_size=method.population_size,
-                eps=pyabc.epsilon.QuantileEpsilon(
-                    initial_epsilon=np.inf, alpha=method.epsilon_quantile
-                ),
-                sampler=sampler,
-            )
-            history = abc.load(db, 1) if resumed else abc.new(db, observed)
-            done = history.max_t + 1
-            report = CalibrationReport(out, where, done)
-            if on_start is not None:
-                on_start(done, where)
-            started = time.perf_counter()
-            try:
-                report.stop_reason = _loop(
-                    abc, calibration, workers, scheduler, report, on_generation
-                )
-            except KeyboardInterrupt:
-                raise CalibrationInterrupted(history.max_t + 1) from None
-            finally:
-                report.seconds = time.perf_counter() - started
-                report.generations = history.max_t + 1
-                report.runs = int(history.total_nr_simulations)
-        return report
+        report.stop_reason = _loop(abc, calibration, workers, scheduler, report, on_generation)
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(history.max_t + 1) from None
     finally:
-        lock.release()
+        report.seconds = time.perf_counter() - started
+        report.generations = history.max_t + 1
+        report.runs = int(history.total_nr_simulations)
+    return report
 
 
 def stop_reason(calibration: Calibration, history: Any) -> str | None:
