@@ -440,3 +440,15 @@ def test_an_unreachable_scheduler_is_refused_and_nothing_written(tmp_path, capsy
     assert main(args) == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_every_summary_is_described_and_names_are_unique():
+    from sim.calibration.summaries import SummaryArgs, register_summary
+
+    for name, s in SUMMARIES.items():
+        assert s.name == name and s.description
+        assert issubclass(s.args, SummaryArgs)
+    with pytest.raises(ValueError, match="already registered"):
+        register_summary("metric", "again", SummaryArgs)(lambda r, a: 0.0)
+    with pytest.raises(ValueError, match="must match"):
+        register_summary("Bad-Name", "x", SummaryArgs)
