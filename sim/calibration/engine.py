@@ -15,8 +15,9 @@ single-core sampler), on local worker processes (the multicore evaluation-parall
 sampler) or on a Dask cluster (the Dask sampler). Each run's seed depends only on the
 root seed and its parameter values (:func:`sim.calibration.model.particle_seed`). With
 one worker, NumPy's generator that pyabc draws parameters from is reseeded from the
-root seed at the start of each generation, so a calibration (even one resumed after
-an interruption between generations) gives the same particles every time; with
+root seed at the start of each generation, so an uninterrupted calibration gives the
+same particles every time (a resumed one keeps its stored generations unchanged, but
+the generations after the resume differ from an uninterrupted run's); with
 several workers pyabc's dynamic scheduling makes the set of accepted particles depend
 on timing, though each particle's run is still reproducible from its values.
 """
