@@ -14,11 +14,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from sim import compare_tables
 from sim.atomic import OccupiedError, claim_output
+from sim.calibration.cli import add_calibrate_parser, cmd_calibrate
 from sim.compare import classify, default_out, run_comparison
 from sim.compare_tables import parse_thresholds
 from sim.dashboards.decomposition import (
@@ -99,6 +101,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also decompose the influence gap (see 'decompose'; "
         f"{DEFAULT_REPLICATES} replicates from the run's seed) into decomposition.csv",
+    )
+    run.add_argument(
+        "--posterior",
+        metavar="DIR",
+        help="a calibration's results folder: run at its posterior median and add bands of "
+        "seed noise and of parameter uncertainty (uncertainty.html; see docs/calibration.md)",
+    )
+    run.add_argument(
+        "--draws",
+        type=int,
+        default=20,
+        help="with --posterior: runs per band (default: 20)",
     )
     _add_set(run)
 
@@ -183,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
         f"{MIN_COVERAGE})",
     )
     _add_decompose_parser(sub)
+    add_calibrate_parser(sub)
     return p
 
 
@@ -280,17 +295,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else RESULTS_DIR / f"{Path(args.scenario).stem}-seed{seed}"
     _claim(out, MANIFEST)  # before the run, not after it
     planned = _planned_decomposition(scenario, seed) if args.decompose else None
-    steps = 2 * len(step_dates(scenario.time))
-    with tqdm(
-        total=steps,
-        desc="simulating (run + counterfactual)",
-        unit="step",
-        delay=2.0,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        mininterval=0.2 if sys.stderr.isatty() else 15.0,  # logs get a line now and then
-    ) as bar:
-        result = simulate(scenario, seed, progress=bar.update)
+    uncertainty = None
+    if args.posterior:
+        result, uncertainty = _posterior_run(args, seed)
+        scenario = result.scenario
+    else:
+        steps = 2 * len(step_dates(scenario.time))
+        with tqdm(
+            total=steps,
+            desc="simulating (run + counterfactual)",
+            unit="step",
+            delay=2.0,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            mininterval=0.2 if sys.stderr.isatty() else 15.0,  # logs get a line now and then
+        ) as bar:
+            result = simulate(scenario, seed, progress=bar.update)
     decomposition = None
     if planned is not None:
         try:
@@ -299,6 +319,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {exc}; nothing was written", file=sys.stderr)
             return 1
     folder = write_run(result, out, source=args.scenario)
+    if uncertainty is not None:
+        from sim.calibration.uncertainty import write_uncertainty
+
+        shown = write_uncertainty(folder, *uncertainty)[-1]
+        print(f"uncertainty page (seed noise vs parameter uncertainty): {_shown(shown)}")
     if decomposition is not None:
         write_table(decomposition, folder)  # before the dashboard, which shows it
     last = result.trajectories.iloc[-1]
@@ -322,6 +347,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     _print_written(written, folder)
     _index(folder)
     return 0
+
+
+def _posterior_run(args: argparse.Namespace, seed: int) -> tuple[Any, tuple[Any, Any, Any]]:
+    """``run --posterior``: the run at the posterior median and the two ensembles."""
+    from sim.calibration.uncertainty import (
+        PosteriorError,
+        ensembles,
+        load_posterior,
+        scenario_document,
+    )
+
+    if args.decompose:
+        raise UsageError("--posterior and --decompose cannot be combined")
+    if args.draws < 2:
+        raise UsageError(f"--draws must be at least 2, got {args.draws}")
+    try:
+        posterior = load_posterior(args.posterior)
+    except PosteriorError as exc:
+        raise UsageError(str(exc)) from None
+    doc = scenario_document(args.scenario, args.overrides)
+    with _runs_bar(2 * args.draws, "runs (posterior median, seeds, posterior draws)") as bar:
+        main, bands, draws = ensembles(
+            doc, args.scenario, posterior, seed, args.draws, progress=bar.update
+        )
+    return main, (posterior, bands, draws)
 
 
 def _planned_decomposition(scenario: Scenario, seed: int) -> tuple[list[int], int]:
@@ -549,6 +599,7 @@ COMMANDS = {
     "sweep": cmd_sweep,
     "sweep-report": cmd_sweep_report,
     "decompose": cmd_decompose,
+    "calibrate": cmd_calibrate,
 }
 
 

@@ -9,7 +9,7 @@ from sim.scenario import load_scenario
 SHIPPED = sorted(
     p.relative_to(scenarios_folder()).as_posix()
     for p in scenarios_folder().rglob("*.yaml")
-    if "sweeps" not in p.parts
+    if "sweeps" not in p.parts and "calibration" not in p.parts  # not scenarios
 )
 
 

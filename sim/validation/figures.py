@@ -548,3 +548,31 @@ def funder(result: Any) -> go.Figure:
         "Complacent (solid: reports hide everything) against informed funder (dashed: honest)",
         height=460,
     )
+
+
+def recovery(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Each parameter's 90% credible interval, scaled to its prior's, with the truth."""
+    fig = go.Figure()
+    labels = [str(r["parameter"]) for r in rows]
+    for r, label in zip(rows, labels, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=[r["q05"], r["q95"]],
+                y=[label, label],
+                mode="lines+markers",
+                line={"color": palette.BLUE, "width": 6},
+                name="90% credible interval",
+                showlegend=label == labels[0],
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[r["truth"] for r in rows],
+            y=labels,
+            mode="markers",
+            marker={"color": palette.VERMILLION, "size": 12, "symbol": "diamond"},
+            name="known value",
+        )
+    )
+    fig.update_xaxes(title_text="parameter value")
+    return style(fig, "Parameter recovery: 90% intervals and the known values")
