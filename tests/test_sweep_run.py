@@ -106,7 +106,7 @@ def test_a_scenario_error_inside_a_run_is_recorded(tmp_path):
 
 def test_resume_after_a_kill_stores_every_run_exactly_once(tmp_path):
     metrics = ["final_opinion", "tests.sweep_helpers:slow_share_leaked"]
-    parameters = {"intermediaries[*].integrity": {"range": [0.1, 0.9], "levels": 6}}
+    parameters = {"intermediaries[*].integrity": {"range": [0.1, 0.9], "levels": 12}}
     path = write_sweep(tmp_path, parameters=parameters, replicates=4, metrics=metrics)
     out = tmp_path / "killed"
     code = (
@@ -128,13 +128,13 @@ def test_resume_after_a_kill_stores_every_run_exactly_once(tmp_path):
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert len(workers) >= 2 and not alive, "worker processes outlived their parent"
     stored = SweepStore(out).completed_run_ids()
-    assert 5 <= len(stored) < 24, "the kill should land mid-sweep"
+    assert 5 <= len(stored) < 48, "the kill should land mid-sweep"
 
     report = run_sweep(load_sweep(path), out, resume=True)
     assert report.done_before == len(stored)
-    assert report.ok == 24 - len(stored) and report.complete
+    assert report.ok == 48 - len(stored) and report.complete
     resumed = contents(out)
-    assert resumed["run_id"].tolist() == list(range(24))  # each run once
+    assert resumed["run_id"].tolist() == list(range(48))  # each run once
     run_sweep(load_sweep(path), tmp_path / "straight")
     pd.testing.assert_frame_equal(resumed, contents(tmp_path / "straight"), check_exact=True)
     assert not list(out.rglob(".*"))  # no temporary file left

@@ -1,18 +1,16 @@
 """Tables offered as CSV downloads from a page, the data embedded in the page itself.
 
-A link's ``href`` is a ``data:text/csv`` URL holding the whole table, base64-encoded
-(so no text from the table, however hostile, appears in the page as such), with the
-``download`` attribute naming the file: clicking it saves the CSV with no server, no
-script and no network access, in any browser.
+Each link is made by :func:`sim.dashboards.page.download` (the one way pages embed a
+file: a percent-encoded ``data:`` URL, so no text from the table, however hostile,
+appears in the page as markup, and a ``download`` attribute naming the file): clicking it
+saves the CSV with no server, no script and no network access, in any browser.
 """
 
 from __future__ import annotations
 
-import base64
-
 import pandas as pd
 
-from sim.dashboards.text import safe
+from sim.dashboards import page
 
 #: Most rows a table embedded in a page may have (larger ones are not offered).
 MAX_ROWS = 20_000
@@ -33,9 +31,7 @@ def csv_link(table: pd.DataFrame, filename: str, label: str) -> str:
     """
     if len(table) > MAX_ROWS:
         return ""
-    data = base64.b64encode(csv_text(table).encode("utf-8")).decode("ascii")
-    href = f"data:text/csv;charset=utf-8;base64,{data}"
-    return f'<a class="download" download="{safe(filename)}" href="{href}">{safe(label)}</a>'
+    return page.download(label, filename, csv_text(table))
 
 
 def downloads(links: list[str]) -> str:
