@@ -298,12 +298,14 @@ def test_an_interrupted_calibration_resumes_without_losing_generations(tmp_path,
     command = [sys.executable, str(REPO / "run_sim.py"), "calibrate", str(spec), "--out", str(out)]
     proc = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while _generations(out / "history.db") < 2 and time.monotonic() < deadline:
+    # Interrupt as soon as one generation is stored: three more are left as margin for a
+    # loaded machine, where the signal can land some time after the check.
+    while _generations(out / "history.db") < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(how)
     _, err = proc.communicate(timeout=60)
     stored = _generations(out / "history.db")
-    assert 2 <= stored < 4, "stopped too late to test resuming"
+    assert 1 <= stored < 4, "stopped too late to test resuming"
     if how == signal.SIGINT:
         assert proc.returncode == 130
         assert "--resume" in err
