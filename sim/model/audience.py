@@ -222,15 +222,26 @@ class Audience:
             sums = np.array([values[seg].sum() for seg in self._slices], dtype=float)
         return sums / self.segment_sizes
 
-    def opinion_summary(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    def opinion_summary(
+        self, threshold: float, sums: np.ndarray | None = None, above: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per segment, the sum of opinions and the number of people above ``threshold``.
 
         One compiled pass over the people (the sums are taken in blocks of 4,096 people,
         then over the blocks, which keeps the rounding error near that of NumPy's
         pairwise sums).
+
+        Args:
+            threshold: Opinions strictly above it count.
+            sums: Where to write the sums (float64, one per segment); new when None.
+            above: Where to write the counts (int64, one per segment); new when None.
+
+        Returns:
+            ``sums`` and ``above``.
         """
-        sums = np.zeros(len(self._slices))
-        above = np.zeros(len(self._slices), dtype=np.int64)
+        k = len(self._slices)
+        sums = np.zeros(k) if sums is None else sums
+        above = np.zeros(k, dtype=np.int64) if above is None else above
         compiled(_summary_loop)(self.opinion, self.bounds, float(threshold), sums, above)
         return sums, above
 

@@ -138,10 +138,15 @@ class InfluenceModel(mesa.Model):
         self.holders = [*self.intermediaries_by_id.values(), *self.grantees_by_id.values()]
 
         #: What each step records (answers Mesa's DataCollector read methods).
-        self.datacollector = StepRecorder(
-            self.dates, self.audience.segment_ids, list(self.outlets_by_id)
-        )
         self.real_population = scenario.audience.real_population
+        self.datacollector = StepRecorder(
+            self.dates,
+            self.audience.segment_ids,
+            list(self.outlets_by_id),
+            self.audience.segment_sizes,
+            self.audience.real_sizes,
+            self.real_population,
+        )
 
     # -- views used by the actors ------------------------------------------------------------
     @property
@@ -199,18 +204,29 @@ class InfluenceModel(mesa.Model):
         """Record a transfer in the ledger at the current step."""
         self.ledger.transfer(self.steps, self.date, source, destination, cents, kind)
 
-    def deliver(self, segment: str, contacts: float, strength: float, half_life: float) -> None:
-        """Add contacts (and their summed persuasive strength) to a segment this step.
+    def delivery_cell(self, segment: str, half_life: float) -> tuple[int, int]:
+        """Where contacts to ``segment`` through a channel of this durability are added.
 
         Args:
             segment: The segment reached.
+            half_life: The channel's durability, in weeks (picks the exposure stock).
+
+        Returns:
+            The (durability class, segment) index of :attr:`contacts` and :attr:`strength`;
+            grantees look it up once, when built.
+        """
+        return self.audience.durability_class[half_life], self.segment_index[segment]
+
+    def deliver(self, cell: tuple[int, int], contacts: float, strength: float) -> None:
+        """Add contacts (and their summed persuasive strength) to a segment this step.
+
+        Args:
+            cell: From :meth:`delivery_cell`.
             contacts: Real people contacted (a person may be contacted more than once).
             strength: The contacts' summed persuasive strength.
-            half_life: The channel's durability, in weeks (picks the exposure stock).
         """
-        c, n = self.audience.durability_class[half_life], self.segment_index[segment]
-        self.contacts[c, n] += contacts
-        self.strength[c, n] += strength
+        self.contacts[cell] += contacts
+        self.strength[cell] += strength
 
     def log_event(self, kind: str, target: str, detail: str) -> None:
         """Append to the events log."""

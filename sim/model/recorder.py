@@ -49,45 +49,80 @@ TABLE_COLUMNS = {
 class StepRecorder:
     """One row per step (and per segment, and per outlet), in arrays sized for the run.
 
+    Each step only copies the step's raw numbers (per-segment sums and counts, reach,
+    reported shift, cumulative cents) into their rows; shares and means are divided out
+    when a table is built, element by element with the same operations as a step would
+    have used, so the values are the same.
+
     Args:
         dates: Start date of every step of the run.
         segments: Segment ids, in model order.
         outlets: Outlet ids, in model order.
+        segment_sizes: Simulated people per segment.
+        real_sizes: Real people per segment.
+        real_population: Real people in all.
     """
 
-    def __init__(self, dates: list, segments: list[str], outlets: list[str]) -> None:
-        n = len(dates)
+    def __init__(
+        self,
+        dates: list,
+        segments: list[str],
+        outlets: list[str],
+        segment_sizes: np.ndarray,
+        real_sizes: np.ndarray,
+        real_population: float,
+    ) -> None:
+        n, k = len(dates), len(segments)
         self.dates = [d.isoformat() for d in dates]
         self.segments = list(segments)
         self.outlets = list(outlets)
+        self.segment_sizes = segment_sizes
+        self.real_sizes = real_sizes
+        self.real_population = real_population
         self.rows = 0
-        self.model = np.zeros((n, len(OPINION_COLUMNS)))
+        self.sums = np.zeros((n, k))
+        self.above = np.zeros((n, k), dtype=np.int64)
+        self.reached = np.zeros((n, k))
+        self.reach = np.zeros(n)
+        self.reported = np.zeros((n, k))
         self.cents = np.zeros((n, len(RECORDED_KINDS)), dtype=np.int64)
-        self.by_segment = np.zeros((n, len(segments), len(OPINION_COLUMNS)))
         self.outlet_reach = np.zeros((n, len(outlets)))
         self.outlet_status: list[list[str]] = []
 
     def collect(self, model: InfluenceModel) -> None:
         """Record the step the model has just completed."""
         a, row = model.audience, self.rows
-        sums, above = a.opinion_summary(model.spec.audience.favourable_threshold)
-        reported = model.reported_shift
-        self.model[row] = (
-            sums.sum() / a.size,
-            above.sum() / a.size,
-            a.reach_share,
-            min(1.0, float(reported.sum()) / model.real_population),
-        )
-        self.cents[row] = [model.ledger.total(k) for k in RECORDED_KINDS]
-        table = self.by_segment[row]
-        table[:, 0] = sums / a.segment_sizes
-        table[:, 1] = above / a.segment_sizes
-        table[:, 2] = a.reached_share
-        table[:, 3] = np.minimum(1.0, reported / a.real_sizes)
-        outlets = list(model.outlets_by_id.values())
+        a.opinion_summary(model.spec.audience.favourable_threshold, self.sums[row], self.above[row])
+        self.reached[row] = a.reached_share
+        self.reach[row] = a.reach_share
+        self.reported[row] = model.reported_shift
+        ledger = model.ledger
+        self.cents[row] = [ledger.total(k) for k in RECORDED_KINDS]
+        outlets = model.outlets_by_id.values()
         self.outlet_reach[row] = [o.reach_share for o in outlets]
         self.outlet_status.append([o.status for o in outlets])
         self.rows += 1
+
+    def opinions(self) -> np.ndarray:
+        """The model table's opinion columns (:data:`OPINION_COLUMNS`), one row per step."""
+        n = self.rows
+        size = int(self.segment_sizes.sum())
+        out = np.empty((n, len(OPINION_COLUMNS)))
+        out[:, 0] = self.sums[:n].sum(axis=1) / size
+        out[:, 1] = self.above[:n].sum(axis=1) / size
+        out[:, 2] = self.reach[:n]
+        out[:, 3] = np.minimum(1.0, self.reported[:n].sum(axis=1) / self.real_population)
+        return out
+
+    def segment_opinions(self) -> np.ndarray:
+        """The segments table's opinion columns: shape (steps, segments, columns)."""
+        n = self.rows
+        out = np.empty((n, len(self.segments), len(OPINION_COLUMNS)))
+        out[:, :, 0] = self.sums[:n] / self.segment_sizes
+        out[:, :, 1] = self.above[:n] / self.segment_sizes
+        out[:, :, 2] = self.reached[:n]
+        out[:, :, 3] = np.minimum(1.0, self.reported[:n] / self.real_sizes)
+        return out
 
     # -- what mesa.batch_run reads from a DataCollector ---------------------------------------
     @property
@@ -113,7 +148,7 @@ class StepRecorder:
         """The model table: one row per step (Mesa's DataCollector method name)."""
         n = self.rows
         table = {"step": np.arange(1, n + 1, dtype=np.int64), "date": self.dates[:n]}
-        table |= dict(zip(OPINION_COLUMNS, self.model[:n].T, strict=True))
+        table |= dict(zip(OPINION_COLUMNS, self.opinions().T, strict=True))
         table |= {col: cents / 100 for col, cents in self.money_cents().items()}
         return pd.DataFrame(table, columns=list(MODEL_COLUMNS))
 
@@ -125,7 +160,8 @@ class StepRecorder:
         """
         n = self.rows
         if name == "segments":
-            ids, values = self.segments, self.by_segment[:n].reshape(-1, len(OPINION_COLUMNS))
+            ids = self.segments
+            values = self.segment_opinions().reshape(-1, len(OPINION_COLUMNS))
             table = self._keys(n, "segment", ids)
             table |= dict(zip(OPINION_COLUMNS, values.T, strict=True))
         elif name == "outlets":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated
 
 import mesa
@@ -178,9 +179,9 @@ class Funder(mesa.Agent):
         self.draws = model.streams["funders"]
         self.publication = spec.publication
 
-    @property
+    @cached_property
     def intermediaries(self) -> list[Intermediary]:
-        """The intermediaries this funder pays, in allocation order."""
+        """The intermediaries this funder pays, in allocation order (fixed for the run)."""
         return [self.model.intermediaries_by_id[i] for i in self.spec.allocation]
 
     @property

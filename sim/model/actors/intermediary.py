@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -70,7 +71,7 @@ class Report:
     delivered: float = 0.0
     hidden: float = 0.0
 
-    @property
+    @cached_property
     def planned(self) -> float:
         """Planned contacts, all segments."""
         return float(self.planned_by_segment.sum())
@@ -128,18 +129,23 @@ class Intermediary(MoneyHolder):
             return
         attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
         weights = [max(getattr(g.spec, attr), 1e-6) for g in grantees]
-        planned = np.zeros(len(m.segment_index))
+        planned = [0.0] * len(m.segment_index)
         total = sum(weights)
         for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
             m.transfer(self.account, grantee.account, cents, "grant")
             grantee.pay_in(self.account, cents)
-            planned += incoming * w / total * grantee.contacts_per_cent * grantee.expected_filter
-        self.last_report = Report(planned, hidden=self.spec.report_inflation)
+            # Per segment in plain floats (the same arithmetic, in the same order, as
+            # NumPy's element-wise operations; a handful of segments is too few for NumPy).
+            share, filter_ = incoming * w / total, grantee.expected_filter
+            for k, per_cent in enumerate(grantee.contacts_per_cent.tolist()):
+                planned[k] += share * per_cent * filter_
+        self.last_report = Report(np.array(planned), hidden=self.spec.report_inflation)
 
     def record_delivery(self) -> None:
         """After grantees acted, note what they delivered with its money (for the report)."""
         delivered = sum(g.delivered_for(self.account) for g in self.model.grantees_of(self))
-        self.last_report = replace(self.last_report, delivered=delivered)
+        report = self.last_report
+        self.last_report = Report(report.planned_by_segment, delivered, report.hidden)
 
 
 INTERMEDIARY = register_actor(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 from pydantic import Field
 
@@ -59,6 +59,24 @@ class ActivitySpec(Strict):
         return [Reference("reach", "segment", tuple(self.reach), keyed=True)]
 
 
+class ActivityPlan(NamedTuple):
+    """How an NGO's money for one activity turns into ledger rows and contacts.
+
+    Attributes:
+        account: The ledger account its spending goes to.
+        kind: The ledger kind of that spending (``for_show`` or ``substantive``).
+        cents_per_event: What one event costs, in cents.
+        persuasion: Persuasive strength of one contact (0 at a facade NGO).
+        reach: Per segment reached: its delivery cell and the real people one event reaches.
+    """
+
+    account: str
+    kind: str
+    cents_per_event: float
+    persuasion: float
+    reach: tuple[tuple[tuple[int, int], float], ...]
+
+
 class NgoSpec(Strict):
     """A local NGO or compatriot organisation receiving grants."""
 
@@ -111,6 +129,21 @@ class Ngo(Grantee):
             for segment, people in catalogue[a].reach.items():
                 per_cent = people / (catalogue[a].cost_usd * 100)
                 self.contacts_per_cent[model.segment_index[segment]] += w / total * per_cent
+        self.plans = {a: self._plan(model, catalogue[a]) for a in spec.activities}
+
+    def _plan(self, model: InfluenceModel, activity: ActivitySpec) -> ActivityPlan:
+        """What spending on ``activity`` does, worked out once."""
+        genuine = self.spec.genuine
+        return ActivityPlan(
+            account=f"activity:{activity.id}",
+            kind="substantive" if genuine and not activity.for_show else "for_show",
+            cents_per_event=activity.cost_usd * 100,
+            persuasion=activity.persuasion if genuine else 0.0,
+            reach=tuple(
+                (model.delivery_cell(segment, activity.half_life_weeks), people)
+                for segment, people in activity.reach.items()
+            ),
+        )
 
     @property
     def expected_filter(self) -> float:
@@ -129,19 +162,12 @@ class Ngo(Grantee):
         filter_ = self.expected_filter
         weights = [self.spec.activities[a] for a in allowed]
         for activity_id, cents in zip(allowed, split_cents(balance, weights), strict=True):
-            activity = m.activities_by_id[activity_id]
-            for_show = activity.for_show or not self.spec.genuine
-            m.transfer(
-                self.account,
-                f"activity:{activity_id}",
-                cents,
-                "for_show" if for_show else "substantive",
-            )
-            events = cents / (activity.cost_usd * 100)
-            persuasion = activity.persuasion if self.spec.genuine else 0.0
-            for segment, people in activity.reach.items():
+            plan = self.plans[activity_id]
+            m.transfer(self.account, plan.account, cents, plan.kind)
+            events = cents / plan.cents_per_event
+            for cell, people in plan.reach:
                 contacts = events * people * filter_
-                m.deliver(segment, contacts, contacts * persuasion, activity.half_life_weeks)
+                m.deliver(cell, contacts, contacts * plan.persuasion)
                 self.delivered += contacts
 
 

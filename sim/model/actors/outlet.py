@@ -90,6 +90,11 @@ class Outlet(Grantee):
             * model.language_share(seg, spec.language)
             for seg, share in spec.reach.items()
         }
+        #: Per segment reached: its delivery cell and the people reached at full capacity.
+        self.reach = tuple(
+            (model.delivery_cell(seg, spec.half_life_weeks), people)
+            for seg, people in self.people.items()
+        )
         # Contacts a cent buys in each segment at full capacity (what reports assume).
         if self.cost_per_step:
             for seg, people in self.people.items():
@@ -144,9 +149,9 @@ class Outlet(Grantee):
         capacity = (1.0 - dependence) + dependence * funded
         factor = capacity * self.expected_filter
         strength = self.spec.persuasion * self.spec.credibility
-        for segment, people in self.people.items():
+        for cell, people in self.reach:
             contacts = people * factor
-            m.deliver(segment, contacts, contacts * strength, self.spec.half_life_weeks)
+            m.deliver(cell, contacts, contacts * strength)
             self.delivered += contacts
         self.reach_share = self.delivered / m.spec.audience.real_population
 
