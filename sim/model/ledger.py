@@ -30,7 +30,9 @@ KINDS = {
     "substantive": "spent on substantive work or an outlet's operations",
 }
 _KIND_NAMES = tuple(KINDS)
-_KIND_CODE = {k: n for n, k in enumerate(_KIND_NAMES)}
+#: Kind -> its code, as :meth:`Ledger.move` takes it.
+KIND_CODES = {k: n for n, k in enumerate(_KIND_NAMES)}
+_KIND_CODE = KIND_CODES
 
 
 def account_prefixes(*roles: str) -> tuple[str, ...]:
@@ -86,10 +88,10 @@ class MoneySummary:
 class Ledger:
     """Append-only record of every transfer, with running balances.
 
-    Rows are kept column by column (plain lists; accounts and kinds as small integer
-    codes), not as one Python object per transfer: recording one is a handful of list
-    appends, and :meth:`columns` hands the whole ledger over as arrays at the end.
-    Amounts are exact integer cents throughout.
+    Rows are kept as plain tuples (accounts and kinds as small integer codes), not as
+    one object per transfer: recording one is a single list append, and
+    :meth:`columns` hands the whole ledger over as arrays at the end. Amounts are exact
+    integer cents throughout.
     """
 
     def __init__(self) -> None:
@@ -101,16 +103,17 @@ class Ledger:
         self._is_source: list[bool] = []
         self._balance: list[int] = []
         self._totals = [0] * len(KINDS)
-        # The rows, one list per column.
-        self._step: list[int] = []
-        self._date: list[dt.date] = []
-        self._from: list[int] = []
-        self._to: list[int] = []
-        self._cents: list[int] = []
-        self._kind: list[int] = []
+        # The rows: (step, date, from code, to code, cents, kind code).
+        self._rows: list[tuple[int, dt.date, int, int, int, int]] = []
 
     def __len__(self) -> int:
-        return len(self._cents)
+        return len(self._rows)
+
+    def _columns(self) -> tuple[tuple, ...]:
+        """The rows as six columns: step, date, from, to, cents, kind (codes for the others)."""
+        if not self._rows:
+            return ((),) * 6
+        return tuple(zip(*self._rows, strict=True))
 
     @property
     def rows(self) -> tuple[Transfer, ...]:
@@ -118,9 +121,7 @@ class Ledger:
         names, kinds = self._accounts, _KIND_NAMES
         return tuple(
             Transfer(step, date, names[s], names[d], cents, kinds[k])
-            for step, date, s, d, cents, k in zip(
-                self._step, self._date, self._from, self._to, self._cents, self._kind, strict=True
-            )
+            for step, date, s, d, cents, k in self._rows
         )
 
     def columns(self) -> dict[str, np.ndarray | list]:
@@ -129,13 +130,14 @@ class Ledger:
         ``cents`` is an int64 array (exact), ``step`` an int64 array, the others lists.
         """
         names, kinds = self._accounts, _KIND_NAMES
+        step, date, source, destination, cents, kind = self._columns()
         return {
-            "step": np.array(self._step, dtype=np.int64),
-            "date": list(self._date),
-            "from": [names[s] for s in self._from],
-            "to": [names[d] for d in self._to],
-            "cents": np.array(self._cents, dtype=np.int64),
-            "kind": [kinds[k] for k in self._kind],
+            "step": np.array(step, dtype=np.int64),
+            "date": list(date),
+            "from": [names[s] for s in source],
+            "to": [names[d] for d in destination],
+            "cents": np.array(cents, dtype=np.int64),
+            "kind": [kinds[k] for k in kind],
         }
 
     def balance(self, account: str) -> int:
@@ -148,10 +150,15 @@ class Ledger:
         code = _KIND_CODE.get(kind)
         return 0 if code is None else self._totals[code]
 
+    def account(self, name: str) -> int:
+        """The code of an account, for :meth:`move` (opened on first use)."""
+        code = self._code.get(name)
+        return self._open(name) if code is None else code
+
     def transfer(
         self, step: int, date: dt.date, source: str, destination: str, cents: int, kind: str
     ) -> None:
-        """Record a transfer. Zero amounts are not recorded.
+        """Record a transfer between accounts given by name. Zero amounts are not recorded.
 
         Raises:
             ValueError: On an unknown kind, a negative or non-integer amount, or a
@@ -160,6 +167,21 @@ class Ledger:
         k = _KIND_CODE.get(kind)
         if k is None:
             raise ValueError(f"unknown transfer kind '{kind}'")
+        self.move(step, date, self.account(source), self.account(destination), cents, k)
+
+    def move(
+        self, step: int, date: dt.date, source: int, destination: int, cents: int, kind: int
+    ) -> None:
+        """Record a transfer between accounts and of a kind given by code.
+
+        Account codes come from :meth:`account`, kind codes from :data:`KIND_CODES`: the
+        model's actors look theirs up once, so a step's transfers skip the name lookups.
+        Zero amounts are not recorded.
+
+        Raises:
+            ValueError: On a negative or non-integer amount, or a holder paying more than
+                it holds.
+        """
         if type(cents) is not int:
             if not isinstance(cents, int | np.integer):
                 raise ValueError(
@@ -170,25 +192,15 @@ class Ledger:
             if cents == 0:
                 return
             raise ValueError(f"amount must be a non-negative whole number of cents, got {cents!r}")
-        code = self._code
-        s = code.get(source)
-        if s is None:
-            s = self._open(source)
-        d = code.get(destination)
-        if d is None:
-            d = self._open(destination)
         balance = self._balance
-        if balance[s] < cents and not self._is_source[s]:
-            raise ValueError(f"{source} pays {cents} cents but holds {balance[s]}")
-        balance[s] -= cents
-        balance[d] += cents
-        self._totals[k] += cents
-        self._step.append(step)
-        self._date.append(date)
-        self._from.append(s)
-        self._to.append(d)
-        self._cents.append(cents)
-        self._kind.append(k)
+        if balance[source] < cents and not self._is_source[source]:
+            raise ValueError(
+                f"{self._accounts[source]} pays {cents} cents but holds {balance[source]}"
+            )
+        balance[source] -= cents
+        balance[destination] += cents
+        self._totals[kind] += cents
+        self._rows.append((step, date, source, destination, cents, kind))
 
     def _open(self, account: str) -> int:
         """Give a new account its code."""
@@ -228,12 +240,13 @@ class Ledger:
             BooksUnbalancedError: If anything differs by even one cent.
         """
         n = len(self._accounts)
-        src = np.array(self._from, dtype=np.intp)
-        cents = np.array(self._cents, dtype=np.int64)
-        kinds = np.array(self._kind, dtype=np.intp)
+        _, _, source, destination, amounts, kind = self._columns()
+        src = np.array(source, dtype=np.intp)
+        cents = np.array(amounts, dtype=np.int64)
+        kinds = np.array(kind, dtype=np.intp)
         replayed = np.zeros(n, dtype=np.int64)
         np.subtract.at(replayed, src, cents)
-        np.add.at(replayed, np.array(self._to, dtype=np.intp), cents)
+        np.add.at(replayed, np.array(destination, dtype=np.intp), cents)
         totals = np.zeros(len(KINDS), dtype=np.int64)
         np.add.at(totals, kinds, cents)
         leaked_from = np.zeros(n, dtype=np.int64)
@@ -301,11 +314,13 @@ def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:
     if total == 0 or not w:
         return [0] * len(w)
     # Plain Python: the weights are a handful (grantees, activities, intermediaries), where
-    # NumPy's per-call overhead is most of the cost. The sum is taken in order.
+    # NumPy's per-call overhead is most of the cost. The sum is taken in order; it is
+    # finite and positive exactly when every weight is finite and none is negative (an
+    # infinite or NaN weight makes it infinite or NaN).
     w_sum = 0.0
     for x in w:
         w_sum += x
-    if not (all(math.isfinite(x) and x >= 0 for x in w) and math.isfinite(w_sum) and w_sum > 0):
+    if not (math.isfinite(w_sum) and w_sum > 0 and min(w) >= 0):
         raise ValueError(
             f"split_cents needs finite non-negative weights with a positive finite sum; "
             f"got {w[:10]!r}"
@@ -313,9 +328,11 @@ def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:
     exact = [total * (x / w_sum) for x in w]
     parts = [math.floor(e) for e in exact]
     left = total - sum(parts)
-    # Largest remainder first; ties keep their order (a stable sort).
-    order = sorted(range(len(w)), key=lambda i: parts[i] - exact[i])
-    step = 1 if left > 0 else -1
-    for n in range(abs(left)):
-        parts[order[n % len(order)]] += step
+    if left:
+        # Largest remainder first; ties keep their order (a stable sort).
+        gaps = [p - e for p, e in zip(parts, exact, strict=True)]
+        order = sorted(range(len(w)), key=gaps.__getitem__)
+        step = 1 if left > 0 else -1
+        for n in range(abs(left)):
+            parts[order[n % len(order)]] += step
     return parts

@@ -200,9 +200,16 @@ class InfluenceModel(mesa.Model):
         languages = self._languages[segment]
         return languages.get(language, 0.0) if languages else 1.0
 
-    def transfer(self, source: str, destination: str, cents: int, kind: str) -> None:
-        """Record a transfer in the ledger at the current step."""
-        self.ledger.transfer(self.steps, self.date, source, destination, cents, kind)
+    def transfer(self, source: int, destination: int, cents: int, kind: int) -> None:
+        """Record a transfer in the ledger at the current step.
+
+        Args:
+            source: The payer's account code (:meth:`Ledger.account`).
+            destination: The payee's account code.
+            cents: The amount.
+            kind: The kind's code (:data:`~sim.model.ledger.KIND_CODES`).
+        """
+        self.ledger.move(self.steps, self._date, source, destination, cents, kind)
 
     def delivery_cell(self, segment: str, half_life: float) -> tuple[int, int]:
         """Where contacts to ``segment`` through a channel of this durability are added.

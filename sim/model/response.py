@@ -195,46 +195,74 @@ def _respond_loop(
                     add = dose[c, k]
                     # SplitMix64: the counter-th output is mix(key + (counter + 1) * gamma).
                     base = key + (first + np.uint64(c * n + start + 1)) * gamma
+                    # Written with selects rather than branches (here and below), so that
+                    # the compiler can run several people at once in vector registers.
+                    row = stock[c, start : start + m]
                     for j in range(m):
-                        s = stock[c, start + j] * dc
                         z = base + np.uint64(j) * gamma
                         z = (z ^ (z >> s30)) * mix1
                         z = (z ^ (z >> s27)) * mix2
                         z = z ^ (z >> s31)
-                        if (z >> s11) * 1.1102230246251565e-16 < p:  # top 53 bits * 2**-53
-                            s += add
-                            hit[j] = True
-                        stock[c, start + j] = s
-                        total[j] = total[j] + sm * s if exposed else sm * s
+                        r = (z >> s11) * 1.1102230246251565e-16 < p  # top 53 bits * 2**-53
+                        s = row[j] * dc
+                        s = s + add if r else s
+                        hit[j] = hit[j] or r
+                        row[j] = s
+                    if exposed:
+                        for j in range(m):
+                            total[j] = total[j] + sm * row[j]
+                    else:
+                        for j in range(m):
+                            total[j] = sm * row[j]
                 else:
-                    for j in range(m):
-                        s = stock[c, start + j] * dc
-                        stock[c, start + j] = s
-                        total[j] = total[j] + sm * s if exposed else sm * s
+                    row = stock[c, start : start + m]
+                    if exposed:
+                        for j in range(m):
+                            s = row[j] * dc
+                            row[j] = s
+                            total[j] = total[j] + sm * s
+                    else:
+                        for j in range(m):
+                            s = row[j] * dc
+                            row[j] = s
+                            total[j] = sm * s
                 exposed = True
             if drawn:
                 for j in range(m):
                     count += hit[j]
             if exposed:
-                for j in range(m):
-                    t = total[j]
-                    if t > 0.0:
-                        i = start + j
-                        xi = x[i]
-                        pull = t if hill == 1.0 else t**hill  # pow(t, 1) is t exactly
-                        pull = pull / (pull + k_hill)
+                xs = x[start : start + m]
+                ss = susceptibility[start : start + m]
+                if hill == 1.0:  # pow(t, 1) is t exactly
+                    for j in range(m):
+                        t = total[j]
+                        xi = xs[j]
+                        pull = t / (t + k_hill)
                         d = MESSAGE_TARGET - xi
-                        if abs(d) > latitude:
-                            d = -backlash if d > 0 else backlash
-                        x[i] = susceptibility[i] * effect * pull * d + xi
+                        d = d if abs(d) <= latitude else (-backlash if d > 0 else backlash)
+                        moved = ss[j] * effect * pull * d + xi
+                        xs[j] = moved if t > 0.0 else xi
+                else:
+                    for j in range(m):
+                        t = total[j]
+                        if t > 0.0:
+                            xi = xs[j]
+                            pull = t**hill
+                            pull = pull / (pull + k_hill)
+                            d = MESSAGE_TARGET - xi
+                            if abs(d) > latitude:
+                                d = -backlash if d > 0 else backlash
+                            xs[j] = ss[j] * effect * pull * d + xi
+            xs = x[start : start + m]
+            ps = predisposition[start : start + m]
             if state != 0.0:
-                for i in range(start, start + m):
-                    xi = (predisposition[i] - x[i]) * relax + x[i]
-                    x[i] = min(max((stance - xi) * state + xi, -1.0), 1.0)
+                for j in range(m):
+                    xi = (ps[j] - xs[j]) * relax + xs[j]
+                    xs[j] = min(max((stance - xi) * state + xi, -1.0), 1.0)
             else:
-                for i in range(start, start + m):
-                    xi = (predisposition[i] - x[i]) * relax + x[i]
-                    x[i] = min(max(xi, -1.0), 1.0)
+                for j in range(m):
+                    xi = (ps[j] - xs[j]) * relax + xs[j]
+                    xs[j] = min(max(xi, -1.0), 1.0)
         reached[k] = count
 
 

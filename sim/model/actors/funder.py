@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from sim.model.fields import Id, Reference, Share, Strict, Usd
 from sim.model.kinds import ActorKind, Section, register_actor
-from sim.model.ledger import split_cents
+from sim.model.ledger import KIND_CODES, split_cents
 
 if TYPE_CHECKING:
     from sim.model.actors.intermediary import Intermediary
@@ -47,6 +47,9 @@ class BudgetSpec(Strict):
         if self.yearly_profile is not None and sum(self.yearly_profile.values()) <= 0:
             raise ValueError("yearly_profile weights must not all be zero")
         return self
+
+
+DISBURSEMENT = KIND_CODES["disbursement"]
 
 
 class FunderSpec(Strict):
@@ -160,6 +163,7 @@ class Funder(mesa.Agent):
 
     Attributes:
         spec: The scenario's funder entry.
+        code: Its account's code in the ledger.
         schedule: Cents to disburse per step (shocks rescale the remainder).
         belief: Intermediary id -> believed effectiveness in [0, 1].
         audit_probability: Current yearly audit probability.
@@ -170,6 +174,7 @@ class Funder(mesa.Agent):
         super().__init__(model)
         self.spec = spec
         self.account = f"{FUNDER.name}:{spec.id}"
+        self.code = model.ledger.account(self.account)
         self.schedule = budget_schedule(spec, model.dates)
         self.planned_cents = int(self.schedule.sum())
         self.belief = dict.fromkeys(spec.allocation, spec.initial_belief)
@@ -231,7 +236,7 @@ class Funder(mesa.Agent):
         amount = int(self.schedule[self.model.step_index])
         weights = [self.spec.allocation[i] * max(self.belief[i], 1e-6) for i in self.belief]
         for agent, cents in zip(self.intermediaries, split_cents(amount, weights), strict=True):
-            self.model.transfer(self.account, agent.account, cents, "disbursement")
+            self.model.transfer(self.code, agent.code, cents, DISBURSEMENT)
             agent.pay_in(self.account, cents)
 
     def review(self) -> None:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.model.ledger import KIND_CODES
+
 if TYPE_CHECKING:
     from sim.model.actors.funder import Funder
     from sim.model.model import InfluenceModel
@@ -19,6 +21,8 @@ INTEGRITY_TEXT = (
     "audit_deterrence * audit_probability + publication_deterrence * publication "
     "(Becker 1968)."
 )
+
+LEAK = KIND_CODES["leak"]
 
 
 def take_share(integrity: float, risk: float) -> float:
@@ -59,6 +63,8 @@ class MoneyHolder(mesa.Agent):
 
     Attributes:
         account: The holder's ledger account, ``kind:id``.
+        code: That account's code in the ledger.
+        pocket: The code of the account its people's take goes to, ``pocket:kind:id``.
         integrity: The current leadership's integrity, in [0, 1].
         received: Cents received this step, not yet processed.
         received_from: Payer account -> cents received from it this step.
@@ -68,6 +74,8 @@ class MoneyHolder(mesa.Agent):
     def __init__(self, model: InfluenceModel, kind: str, holder_id: str, integrity: float) -> None:
         super().__init__(model)
         self.account = f"{kind}:{holder_id}"
+        self.code = model.ledger.account(self.account)
+        self.pocket = model.ledger.account(f"pocket:{self.account}")
         self.integrity = integrity
         self.received = 0
         self.received_from: dict[str, int] = {}
@@ -109,9 +117,7 @@ class MoneyHolder(mesa.Agent):
             The incoming amount, in cents, before the leak.
         """
         incoming, self.received = self.received, 0
-        self.model.transfer(
-            self.account, f"pocket:{self.account}", int(incoming * self.take), "leak"
-        )
+        self.model.transfer(self.code, self.pocket, int(incoming * self.take), LEAK)
         return incoming
 
 

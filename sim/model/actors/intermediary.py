@@ -13,11 +13,14 @@ from pydantic import Field
 from sim.model.actors.holder import INTEGRITY_TEXT, MoneyHolder
 from sim.model.fields import Id, Reference, Share, Strict
 from sim.model.kinds import ActorKind, Section, register_actor
-from sim.model.ledger import split_cents
+from sim.model.ledger import KIND_CODES, split_cents
 
 if TYPE_CHECKING:
     from sim.model.actors.funder import Funder
     from sim.model.model import InfluenceModel
+
+
+GRANT = KIND_CODES["grant"]
 
 
 class GranteeChoice(StrEnum):
@@ -132,7 +135,7 @@ class Intermediary(MoneyHolder):
         planned = [0.0] * len(m.segment_index)
         total = sum(weights)
         for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
-            m.transfer(self.account, grantee.account, cents, "grant")
+            m.transfer(self.code, grantee.code, cents, GRANT)
             grantee.pay_in(self.account, cents)
             # Per segment in plain floats (the same arithmetic, in the same order, as
             # NumPy's element-wise operations; a handful of segments is too few for NumPy).

@@ -10,7 +10,7 @@ from pydantic import Field
 from sim.model.actors.holder import INTEGRITY_TEXT, Grantee
 from sim.model.fields import Id, Reference, Share, Strict
 from sim.model.kinds import ActorKind, Section, register_actor
-from sim.model.ledger import split_cents
+from sim.model.ledger import KIND_CODES, split_cents
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
@@ -63,15 +63,15 @@ class ActivityPlan(NamedTuple):
     """How an NGO's money for one activity turns into ledger rows and contacts.
 
     Attributes:
-        account: The ledger account its spending goes to.
-        kind: The ledger kind of that spending (``for_show`` or ``substantive``).
+        account: The code of the ledger account its spending goes to.
+        kind: The code of that spending's ledger kind (``for_show`` or ``substantive``).
         cents_per_event: What one event costs, in cents.
         persuasion: Persuasive strength of one contact (0 at a facade NGO).
         reach: Per segment reached: its delivery cell and the real people one event reaches.
     """
 
-    account: str
-    kind: str
+    account: int
+    kind: int
     cents_per_event: float
     persuasion: float
     reach: tuple[tuple[tuple[int, int], float], ...]
@@ -116,6 +116,7 @@ class Ngo(Grantee):
         received: Cents granted this step.
         detained: True once its staff are detained (it stops working).
         delivered: Contacts made in the last step.
+        plans: Activity id -> what spending on it does (:class:`ActivityPlan`).
     """
 
     def __init__(self, model: InfluenceModel, spec: NgoSpec) -> None:
@@ -135,8 +136,8 @@ class Ngo(Grantee):
         """What spending on ``activity`` does, worked out once."""
         genuine = self.spec.genuine
         return ActivityPlan(
-            account=f"activity:{activity.id}",
-            kind="substantive" if genuine and not activity.for_show else "for_show",
+            account=model.ledger.account(f"activity:{activity.id}"),
+            kind=KIND_CODES["substantive" if genuine and not activity.for_show else "for_show"],
             cents_per_event=activity.cost_usd * 100,
             persuasion=activity.persuasion if genuine else 0.0,
             reach=tuple(
@@ -163,7 +164,7 @@ class Ngo(Grantee):
         weights = [self.spec.activities[a] for a in allowed]
         for activity_id, cents in zip(allowed, split_cents(balance, weights), strict=True):
             plan = self.plans[activity_id]
-            m.transfer(self.account, plan.account, cents, plan.kind)
+            m.transfer(self.code, plan.account, cents, plan.kind)
             events = cents / plan.cents_per_event
             for cell, people in plan.reach:
                 contacts = events * people * filter_

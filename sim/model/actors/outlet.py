@@ -10,9 +10,12 @@ from sim.model.actors.holder import INTEGRITY_TEXT, Grantee
 from sim.model.clock import Date
 from sim.model.fields import Id, Reference, Share, Strict, Usd
 from sim.model.kinds import ActorKind, Section, register_actor
+from sim.model.ledger import KIND_CODES
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
+
+SUBSTANTIVE = KIND_CODES["substantive"]
 
 
 class OutletSpec(Strict):
@@ -72,6 +75,9 @@ class Outlet(Grantee):
         restriction: Share of reach left after restrictions.
         reach_share: Share of the whole real population reached in the last step.
         delivered: Contacts made in the last step.
+        operations: The ledger code of the account its running costs go to.
+        reach: Per segment reached: its delivery cell and the real people reached per
+            step at full capacity.
     """
 
     def __init__(self, model: InfluenceModel, spec: OutletSpec) -> None:
@@ -81,6 +87,7 @@ class Outlet(Grantee):
         self.restricted = False
         self.restriction = 1.0
         self.reach_share = 0.0
+        self.operations = model.ledger.account(f"operations:{spec.id}")
         self.cost_per_step = round(spec.running_cost_usd_per_year * 100 * model.years)
         months = model.years * 12
         self.people = {
@@ -90,7 +97,6 @@ class Outlet(Grantee):
             * model.language_share(seg, spec.language)
             for seg, share in spec.reach.items()
         }
-        #: Per segment reached: its delivery cell and the people reached at full capacity.
         self.reach = tuple(
             (model.delivery_cell(seg, spec.half_life_weeks), people)
             for seg, people in self.people.items()
@@ -143,7 +149,7 @@ class Outlet(Grantee):
         if not self.active:
             return
         paid = min(m.ledger.balance(self.account), self.cost_per_step)
-        m.transfer(self.account, f"operations:{self.spec.id}", paid, "substantive")
+        m.transfer(self.code, self.operations, paid, SUBSTANTIVE)
         funded = paid / self.cost_per_step if self.cost_per_step else 1.0
         dependence = self.spec.funder_dependence
         capacity = (1.0 - dependence) + dependence * funded
