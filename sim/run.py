@@ -174,18 +174,18 @@ def _run_together(models: tuple[InfluenceModel, ...], progress: Callable[[int], 
 
 
 def _trajectories(actual: InfluenceModel, baseline: InfluenceModel) -> pd.DataFrame:
-    df = actual.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    cf = baseline.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    df["counterfactual_opinion_mean"] = cf["opinion_mean"]
-    df["counterfactual_favourable_share"] = cf["favourable_share"]
-    df["attributable_opinion"] = df["opinion_mean"] - cf["opinion_mean"]
-    df["attributable_favourable_share"] = df["favourable_share"] - cf["favourable_share"]
-    return df[list(TRAJECTORY_COLUMNS)]
+    table = actual.datacollector.model_columns()
+    cf = baseline.datacollector.model_columns()
+    table["counterfactual_opinion_mean"] = cf["opinion_mean"]
+    table["counterfactual_favourable_share"] = cf["favourable_share"]
+    table["attributable_opinion"] = table["opinion_mean"] - cf["opinion_mean"]
+    table["attributable_favourable_share"] = table["favourable_share"] - cf["favourable_share"]
+    return pd.DataFrame(table, columns=list(TRAJECTORY_COLUMNS))
 
 
 def _segments(actual: InfluenceModel, baseline: InfluenceModel) -> pd.DataFrame:
-    df = actual.datacollector.get_table_dataframe("segments")
-    cf = baseline.datacollector.get_table_dataframe("segments")
-    df["counterfactual_opinion_mean"] = cf["opinion_mean"]
-    df["attributable_opinion"] = df["opinion_mean"] - cf["opinion_mean"]
-    return df
+    table = actual.datacollector.table_columns("segments")
+    cf = baseline.datacollector.table_columns("segments")
+    table["counterfactual_opinion_mean"] = cf["opinion_mean"]
+    table["attributable_opinion"] = table["opinion_mean"] - cf["opinion_mean"]
+    return pd.DataFrame(table)

@@ -69,6 +69,8 @@ class InfluenceModel(mesa.Model):
         ledger: Every transfer of money.
         events: Shocks, audits and replacements, in order.
         actors: Kind name -> id -> agent, for every registered actor kind.
+        contacts: The last step's contacts, per durability class and segment.
+        strength: Their summed persuasive strength, likewise.
     """
 
     def __init__(
@@ -103,9 +105,14 @@ class InfluenceModel(mesa.Model):
         self._languages = {s.id: s.languages for s in scenario.audience.segments}
         self.activities_by_id = {a.id: a for a in scenario.activities}
         # Contacts and their summed strength, per durability class (one per channel
-        # half-life, see Audience) and segment, this step.
-        self.contacts = np.zeros((len(self.audience.half_lives), len(self.segment_index)))
-        self.strength = np.zeros_like(self.contacts)
+        # half-life, see Audience) and segment, this step: added up in flat lists of
+        # floats (a few dozen deliveries a step, too few for NumPy), then handed to the
+        # audience as arrays.
+        self._cells = (len(self.audience.half_lives), len(self.segment_index))
+        self._contacts = [0.0] * (self._cells[0] * self._cells[1])
+        self._strength = list(self._contacts)
+        self.contacts = np.zeros(self._cells)
+        self.strength = np.zeros(self._cells)
 
         self.actors: dict[str, dict[str, mesa.Agent]] = {}
         for kind in ACTOR_KINDS.values():
@@ -211,7 +218,7 @@ class InfluenceModel(mesa.Model):
         """
         self.ledger.move(self.steps, self._date, source, destination, cents, kind)
 
-    def delivery_cell(self, segment: str, half_life: float) -> tuple[int, int]:
+    def delivery_cell(self, segment: str, half_life: float) -> int:
         """Where contacts to ``segment`` through a channel of this durability are added.
 
         Args:
@@ -219,12 +226,14 @@ class InfluenceModel(mesa.Model):
             half_life: The channel's durability, in weeks (picks the exposure stock).
 
         Returns:
-            The (durability class, segment) index of :attr:`contacts` and :attr:`strength`;
-            grantees look it up once, when built.
+            The flat (durability class, segment) index of the step's contacts and
+            strength; grantees look it up once, when built.
         """
-        return self.audience.durability_class[half_life], self.segment_index[segment]
+        return (
+            self.audience.durability_class[half_life] * self._cells[1] + self.segment_index[segment]
+        )
 
-    def deliver(self, cell: tuple[int, int], contacts: float, strength: float) -> None:
+    def deliver(self, cell: int, contacts: float, strength: float) -> None:
         """Add contacts (and their summed persuasive strength) to a segment this step.
 
         Args:
@@ -232,8 +241,8 @@ class InfluenceModel(mesa.Model):
             contacts: Real people contacted (a person may be contacted more than once).
             strength: The contacts' summed persuasive strength.
         """
-        self.contacts[cell] += contacts
-        self.strength[cell] += strength
+        self._contacts[cell] += contacts
+        self._strength[cell] += strength
 
     def log_event(self, kind: str, target: str, detail: str) -> None:
         """Append to the events log."""
@@ -253,8 +262,8 @@ class InfluenceModel(mesa.Model):
         self._date = self.dates[self.step_index]
         for shock in self._due.get(self.step_index, []):
             self.log_event(shock.type, shock.id, shock.apply(self) + _label(shock.label))
-        self.contacts[:] = 0.0
-        self.strength[:] = 0.0
+        self._contacts = [0.0] * len(self._contacts)
+        self._strength = [0.0] * len(self._strength)
         # In the counterfactual no money moves, so the parts of the step that only move
         # money or report on it are skipped (grantees still work: an outlet may reach
         # people without new money).
@@ -266,6 +275,8 @@ class InfluenceModel(mesa.Model):
             self._do(Intermediary, "distribute")
         for kind in self.grantee_kinds:
             self._do(kind.agent, "work")
+        self.contacts = np.array(self._contacts).reshape(self._cells)
+        self.strength = np.array(self._strength).reshape(self._cells)
         self.audience.step(
             self.contacts,
             self.strength,

@@ -144,25 +144,24 @@ class StepRecorder:
         out["unspent_usd"] = out["disbursed_usd"] - out["leaked_usd"] - out["activity_usd"]
         return out
 
-    def get_model_vars_dataframe(self) -> pd.DataFrame:
-        """The model table: one row per step (Mesa's DataCollector method name)."""
+    def model_columns(self) -> dict[str, np.ndarray | list]:
+        """The model table as columns (:data:`MODEL_COLUMNS`), one value per step."""
         n = self.rows
         table = {"step": np.arange(1, n + 1, dtype=np.int64), "date": self.dates[:n]}
         table |= dict(zip(OPINION_COLUMNS, self.opinions().T, strict=True))
         table |= {col: cents / 100 for col, cents in self.money_cents().items()}
-        return pd.DataFrame(table, columns=list(MODEL_COLUMNS))
+        return table
 
-    def get_table_dataframe(self, name: str) -> pd.DataFrame:
-        """The ``segments`` or ``outlets`` table (Mesa's DataCollector method name).
+    def table_columns(self, name: str) -> dict[str, np.ndarray | list]:
+        """The ``segments`` or ``outlets`` table as columns (:data:`TABLE_COLUMNS`).
 
         Raises:
             KeyError: For any other table name.
         """
         n = self.rows
         if name == "segments":
-            ids = self.segments
             values = self.segment_opinions().reshape(-1, len(OPINION_COLUMNS))
-            table = self._keys(n, "segment", ids)
+            table = self._keys(n, "segment", self.segments)
             table |= dict(zip(OPINION_COLUMNS, values.T, strict=True))
         elif name == "outlets":
             table = self._keys(n, "outlet", self.outlets)
@@ -170,7 +169,19 @@ class StepRecorder:
             table["reach_share"] = self.outlet_reach[:n].ravel()
         else:
             raise KeyError(f"no table '{name}'; the tables are {', '.join(TABLE_COLUMNS)}")
-        return pd.DataFrame(table, columns=list(TABLE_COLUMNS[name]))
+        return table
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """The model table: one row per step (Mesa's DataCollector method name)."""
+        return pd.DataFrame(self.model_columns(), columns=list(MODEL_COLUMNS))
+
+    def get_table_dataframe(self, name: str) -> pd.DataFrame:
+        """The ``segments`` or ``outlets`` table (Mesa's DataCollector method name).
+
+        Raises:
+            KeyError: For any other table name.
+        """
+        return pd.DataFrame(self.table_columns(name), columns=list(TABLE_COLUMNS[name]))
 
     def _keys(self, n: int, key: str, ids: list[str]) -> dict[str, object]:
         """The step, date and id columns of a table with one row per step and id."""

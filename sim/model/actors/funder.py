@@ -134,8 +134,11 @@ def budget_schedule(spec: FunderSpec, dates: list[dt.date]) -> np.ndarray:
     Returns:
         Integer cents per step.
     """
-    years = sorted({d.year for d in dates})
-    steps_in = {y: sum(d.year == y for d in dates) for y in years}
+    by_year: dict[int, list[int]] = {}  # year -> its steps, in order
+    for n, d in enumerate(dates):
+        by_year.setdefault(d.year, []).append(n)
+    years = sorted(by_year)
+    steps_in = {y: len(by_year[y]) for y in years}
     b = spec.budget
     if b.yearly_usd is not None:
         per_year = {y: round(b.yearly_usd.get(y, 0.0) * 100) for y in years}
@@ -145,7 +148,7 @@ def budget_schedule(spec: FunderSpec, dates: list[dt.date]) -> np.ndarray:
         per_year = dict(zip(years, split_cents(round(b.total_usd * 100), weights), strict=True))
     schedule = np.zeros(len(dates), dtype=np.int64)
     for y in years:
-        idx = [n for n, d in enumerate(dates) if d.year == y]
+        idx = by_year[y]
         schedule[idx] = split_cents(per_year[y], [1.0] * len(idx))
     return schedule
 

@@ -74,7 +74,7 @@ class ActivityPlan(NamedTuple):
     kind: int
     cents_per_event: float
     persuasion: float
-    reach: tuple[tuple[tuple[int, int], float], ...]
+    reach: tuple[tuple[int, float], ...]
 
 
 class NgoSpec(Strict):
