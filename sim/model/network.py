@@ -232,7 +232,8 @@ def _place_edges(
     repeats an edge drawn earlier in the array; rejected edges keep their first endpoint and
     get a fresh partner, for up to ``_MAX_REDRAW_ROUNDS`` rounds.
     """
-    fixed = np.sort(_edge_keys(u_fixed, v_fixed, n))
+    fixed = _edge_keys(u_fixed, v_fixed, n)
+    fixed.sort()  # in place: the keys are a fresh array (np.sort would copy them)
     v_new = draw_partner(u_new)
     k_new = _edge_keys(u_new, v_new, n)
     ok = u_new != v_new
@@ -248,8 +249,10 @@ def _place_edges(
         drop = np.ones(cand.size, dtype=bool)
         drop[first] = False
         ok[cand[drop]] = False
-    accepted_new = np.sort(k_new[ok])
-    accepted = np.sort(np.concatenate((fixed, accepted_new)), kind="stable")  # merges 2 runs
+    accepted_new = k_new[ok]
+    accepted_new.sort()
+    accepted = np.concatenate((fixed, accepted_new))
+    accepted.sort(kind="stable")  # merges the 2 sorted runs
     u_pending = u_new[~ok]
 
     extra = np.empty(0, dtype=np.int64)
@@ -266,11 +269,13 @@ def _place_edges(
         is_first = np.zeros(k_try.size, dtype=bool)
         is_first[first_idx] = True
         ok &= is_first
-        extra = np.sort(np.concatenate((extra, k_try[ok])))
+        extra = np.concatenate((extra, k_try[ok]))
+        extra.sort()
         u_pending = u_pending[~ok]
 
     if extra.size:
-        accepted = np.sort(np.concatenate((accepted, extra)), kind="stable")
+        accepted = np.concatenate((accepted, extra))
+        accepted.sort(kind="stable")
     return accepted
 
 
@@ -289,7 +294,10 @@ def _csr_from_keys(keys: np.ndarray, n: int) -> sp.csr_array:
     hi = keys - lo * n
     # Row-major keys of both directions: ``keys`` (row lo) is sorted already, so sort the
     # mirrored half and merge the two sorted runs with a stable (run-detecting) sort.
-    directed = np.sort(np.concatenate((keys, np.sort(hi * n + lo))), kind="stable")
+    mirrored = hi * n + lo
+    mirrored.sort()
+    directed = np.concatenate((keys, mirrored))
+    directed.sort(kind="stable")
     cols = directed % n
     degree = np.bincount(lo, minlength=n) + np.bincount(hi, minlength=n)
     idx_dtype = np.int32 if n < 2**31 else np.int64

@@ -98,7 +98,10 @@ class MoneyHolder(mesa.Agent):
         publication`` (audit probability per year; publication the share of intended
         recipients who learn what was sent).
         """
-        return max((f.risk for f in self.upstream_funders()), default=0.0)
+        funders = self.upstream_funders()
+        if len(funders) == 1:  # the usual case, without building a generator
+            return funders[0].risk
+        return max((f.risk for f in funders), default=0.0)
 
     @property
     def take(self) -> float:
@@ -117,7 +120,8 @@ class MoneyHolder(mesa.Agent):
             The incoming amount, in cents, before the leak.
         """
         incoming, self.received = self.received, 0
-        self.model.transfer(self.code, self.pocket, int(incoming * self.take), LEAK)
+        if incoming:
+            self.model.transfer(self.code, self.pocket, int(incoming * self.take), LEAK)
         return incoming
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -87,6 +88,12 @@ class HostState(mesa.Agent):
         """Whether an activity type is banned on a date."""
         until = self.bans.get(activity)
         return until is not None and date <= until
+
+    def allowed(self, activities: Iterable[str], date: dt.date) -> list[str]:
+        """The activity types among ``activities`` not banned on a date, in order."""
+        if not self.bans:
+            return list(activities)
+        return [a for a in activities if not self.is_banned(a, date)]
 
 
 HOST_STATE = register_actor(

@@ -140,8 +140,8 @@ class Intermediary(MoneyHolder):
             # Per segment in plain floats (the same arithmetic, in the same order, as
             # NumPy's element-wise operations; a handful of segments is too few for NumPy).
             share, filter_ = incoming * w / total, grantee.expected_filter
-            for k, per_cent in enumerate(grantee.contacts_per_cent.tolist()):
-                planned[k] += share * per_cent * filter_
+            per_cent = grantee.contacts_per_cent.tolist()
+            planned = [p + share * c * filter_ for p, c in zip(planned, per_cent, strict=True)]
         self.last_report = Report(np.array(planned), hidden=self.spec.report_inflation)
 
     def record_delivery(self) -> None:

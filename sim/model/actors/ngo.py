@@ -156,20 +156,24 @@ class Ngo(Grantee):
         m = self.model
         self.take_incoming()
         self.delivered = 0.0
-        allowed = [a for a in self.spec.activities if not m.host.is_banned(a, m.date)]
         balance = m.ledger.balance(self.account)
-        if self.detained or not allowed or balance == 0:
+        if self.detained or balance == 0:
+            return
+        allowed = m.host.allowed(self.spec.activities, m.date)
+        if not allowed:
             return
         filter_ = self.expected_filter
         weights = [self.spec.activities[a] for a in allowed]
+        delivered = 0.0
         for activity_id, cents in zip(allowed, split_cents(balance, weights), strict=True):
-            plan = self.plans[activity_id]
-            m.transfer(self.code, plan.account, cents, plan.kind)
-            events = cents / plan.cents_per_event
-            for cell, people in plan.reach:
+            account, kind, cents_per_event, persuasion, reach = self.plans[activity_id]
+            m.transfer(self.code, account, cents, kind)
+            events = cents / cents_per_event
+            for cell, people in reach:
                 contacts = events * people * filter_
-                m.deliver(cell, contacts, contacts * plan.persuasion)
-                self.delivered += contacts
+                m.deliver(cell, contacts, contacts * persuasion)
+                delivered += contacts
+        self.delivered = delivered
 
 
 NGO = register_actor(
