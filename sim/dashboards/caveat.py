@@ -57,6 +57,23 @@ BANDS_SWEEP = (
     "Spreads here mix the swept parameters (over their stated ranges) with seed noise; "
     "parameters not swept stay at the base scenario's values."
 )
+
+
+def bands_with_parameters(kind: str, unit: str = "scenario") -> str:
+    """What the two bands of a result run with ``--posterior`` or ``--prior`` include.
+
+    Args:
+        kind: ``posterior`` or ``prior``.
+        unit: What every replicate runs (``scenario``, ``combination``), for the sentence.
+    """
+    return (
+        f"Two bands: 'seed noise' is replicates with different seeds at the {kind} median "
+        f"parameters; 'parameters and seed noise' gives replicate k parameter set k drawn "
+        f"from the {kind} and seed k (the same for every {unit}), so it adds what is not "
+        "known about the calibrated parameters. Parameters outside the calibration stay fixed."
+    )
+
+
 #: The index lists results of every kind.
 BANDS_INDEX = (
     "Headlines are single runs or replicate means; each page says what its bands include "
