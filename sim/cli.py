@@ -46,6 +46,7 @@ from sim.decompose import (
     DecompositionError,
     decompose,
     planned_runs,
+    with_bands,
     write_decomposition,
     write_table,
 )
@@ -436,8 +437,20 @@ def _run_decomposition(scenario: Scenario, planned: tuple[list[int], int]) -> De
 
 
 def _print_decomposition(d: Decomposition) -> None:
-    """The gap in the first metric, then one line per factor with its share of it."""
+    """The gap in the first metric, then one line per factor with its share of it.
+
+    With two bands (``--posterior`` or ``--prior``), once per band.
+    """
     summary = d.summary()
+    if "band" in summary.columns:
+        for band, part in summary.groupby("band", sort=False):
+            print(f"[{band}]")
+            _print_summary(d, part.drop(columns="band"))
+    else:
+        _print_summary(d, summary)
+
+
+def _print_summary(d: Decomposition, summary: Any) -> None:
     metric = d.metrics[0]
     fmt = metric_format(metric)
     rows = summary[summary["metric"] == metric].set_index("term")
@@ -466,12 +479,22 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     scenario = load_scenario(args.scenario, args.overrides)
+    parameters = _parameter_source(args)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"decompose-{Path(args.scenario).stem}"
     _claim(out, SUMMARY_FILE)  # before the runs, not after them
     seeds = replicate_seeds(seed, args.replicates)
+    drawn, planned = None, None
+    if parameters is not None:  # every scenario is checked before any run
+        from sim.calibration.sources import plan, scenario_document
+
+        planned = plan(parameters, len(seeds))
+        doc = scenario_document(args.scenario, args.overrides)
+        scenario, drawn = planned.scenarios(doc, args.scenario)
     try:
         runs = planned_runs(scenario, len(seeds))
+        if drawn is not None:
+            runs += planned_runs(scenario, len(seeds), per_replicate=drawn)
     except DecompositionError as exc:
         raise UsageError(str(exc)) from None
     try:
@@ -482,10 +505,21 @@ def cmd_decompose(args: argparse.Namespace) -> int:
                 raise UsageError(str(exc)) from None
             bar = stack.enter_context(_runs_bar(runs))
             result = decompose(scenario, seeds, executor, progress=bar.update)
+            if drawn is not None:
+                uncertain = decompose(
+                    scenario, seeds, executor, progress=bar.update, per_replicate=drawn
+                )
+                result = with_bands(result, uncertain)
     except RunFailedError as exc:  # raised through the executor, which stops its workers
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 1
-    folder = write_decomposition(result, out, source=args.scenario, overrides=args.overrides)
+    folder = write_decomposition(
+        result,
+        out,
+        source=args.scenario,
+        overrides=args.overrides,
+        parameters=None if planned is None else planned.manifest(),
+    )
     print(
         f"decomposed {scenario.name}: {2 ** len(result.factors)} combinations x "
         f"{len(seeds)} replicates, {result.runs} distinct runs in {result.seconds:.1f} s"

@@ -370,8 +370,7 @@ def parameter_sections(c: Comparison, kind: str) -> list[str]:
     median = ", ".join(f"{k} = {v:.4g}" for k, v in p.get("median", {}).items())
     out = [
         page.heading(
-            f"Summary with parameter uncertainty (parameter set k drawn from the {kind}, "
-            "seed k)"
+            f"Summary with parameter uncertainty (parameter set k drawn from the {kind}, seed k)"
         ),
         page.paragraph(
             f"{len(p.get('draws', []))} parameter sets drawn from the {kind} in "
