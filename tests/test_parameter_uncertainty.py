@@ -176,7 +176,8 @@ def test_replicate_k_uses_the_same_drawn_set_and_seed_in_every_scenario(compared
         assert va == (doc["seeds"][k], draws[k][INTEGRITY], draws[k][PERSUASION])
         record = json.loads((compared / ra / "parameters.json").read_text(encoding="utf-8"))
         assert record["band"] == FULL_BAND and record["replicate"] == k
-        assert record["values"] == {INTEGRITY: draws[k][INTEGRITY], PERSUASION: draws[k][PERSUASION]}
+        expected = {INTEGRITY: draws[k][INTEGRITY], PERSUASION: draws[k][PERSUASION]}
+        assert record["values"] == expected
     for run in a["runs"] + b["runs"]:  # the seed-noise band: the median parameters
         _, integrity, persuasion = run_values(compared / run)
         assert (integrity, persuasion) == (median[INTEGRITY], median[PERSUASION])
@@ -272,7 +273,7 @@ def decomposed(files, tmp_path_factory):
 
 def test_decompose_with_a_prior_gives_both_bands(decomposed):
     table = pd.read_csv(decomposed / "decomposition.csv")
-    assert list(table.columns)[0] == "band"
+    assert table.columns[0] == "band"
     assert list(pd.unique(table["band"])) == [SEED_BAND, FULL_BAND]
     summary = pd.read_csv(decomposed / "decomposition_summary.csv")
     assert list(pd.unique(summary["band"])) == [SEED_BAND, FULL_BAND]
