@@ -58,6 +58,7 @@ from sim.dashboards.load import COMPARISON_FILE, NotAResultError, is_comparison_
 from sim.output import MANIFEST, TABLES, write_run
 from sim.run import simulate
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.errors import Problem, ScenarioError
 from sim.sweep.execute import Executor, Job, make_executor, run_each
 from sim.sweep.seeds import replicate_seeds
 
@@ -182,7 +183,7 @@ def run_comparison(
     seeds = replicate_seeds(seed, replicates)
     uncertain = None
     if parameters is not None:
-        uncertain = _parameter_scenarios(inputs, overrides, parameters, replicates)
+        uncertain = _parameter_scenarios(inputs, scenarios, overrides, parameters, replicates)
     target = Path(out).resolve()
     limits = (threshold, dict(thresholds or {}))
     with contextlib.ExitStack() as stack:
@@ -201,12 +202,13 @@ _Uncertain = tuple["Plan", dict[str, tuple[Scenario, tuple[Scenario, ...]]]]
 
 def _parameter_scenarios(
     inputs: Sequence[Input],
+    plain: dict[str, Scenario],
     overrides: Sequence[str],
     parameters: ParameterSource,
     replicates: int,
 ) -> _Uncertain:
     """Every scenario at the median and at each drawn parameter set, checked before any run."""
-    from sim.calibration.sources import plan, scenario_document
+    from sim.calibration.sources import erased_differences, plan, scenario_document
 
     saved = [str(i.path) for i in inputs if i.is_result]
     if saved:
@@ -219,6 +221,25 @@ def _parameter_scenarios(
         i.label: p.scenarios(scenario_document(i.path, list(overrides)), str(i.path))
         for i in inputs
     }
+    # A difference between the scenarios in a calibrated field would be overwritten.
+    first = inputs[0]
+    reference = (plain[first.label], scenarios[first.label][0])
+    for item in inputs[1:]:
+        erased = erased_differences(reference, (plain[item.label], scenarios[item.label][0]))
+        if erased:
+            raise ScenarioError(
+                str(item.path),
+                [
+                    Problem(
+                        f"{parameters.flag} {field}",
+                        f"this scenario has {mine!r} where {first.path} has {theirs!r}, but "
+                        f"{parameters.flag} sets this field to the same drawn value in "
+                        "every scenario, so the comparison would lose that difference; "
+                        "compare scenarios that differ outside the calibrated fields",
+                    )
+                    for field, mine, theirs in erased
+                ],
+            )
     return p, scenarios
 
 

@@ -260,6 +260,19 @@ def test_a_missing_prior_file_or_a_saved_run_is_refused(files, tmp_path, capsys)
     assert not out.exists()
 
 
+def test_scenarios_that_differ_in_a_calibrated_field_are_refused(files, tmp_path, capsys):
+    honest = tmp_path / "honest.yaml"
+    text = MINIMAL.read_text(encoding="utf-8")
+    honest.write_text(text.replace("integrity: 0.5 ", "integrity: 0.95 "), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["compare", str(MINIMAL), str(honest), *SMALL, "--out", str(out)]
+    assert main([*argv, "--prior", str(files[0])]) == 2
+    err = capsys.readouterr().err
+    assert f"--prior {INTEGRITY}: this scenario has 0.95" in err
+    assert "would lose that difference" in err
+    assert not out.exists()
+
+
 # ---------------------------------------------------------------------------- decompose
 
 

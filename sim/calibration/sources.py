@@ -313,3 +313,44 @@ def interval_includes(kind: str) -> str:
         f"parameters and seed noise (replicate k: parameter set k drawn from the {kind} "
         "with seed k)"
     )
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A scenario document as ``path -> leaf value`` (list items named by ``id`` if any)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+        out = {}
+        for item in value:
+            out.update(_flat(item, f"{prefix}[{item['id']}]"))
+        return out
+    return {prefix: value}
+
+
+def erased_differences(
+    reference: tuple[Scenario, Scenario], other: tuple[Scenario, Scenario]
+) -> list[tuple[str, Any, Any]]:
+    """Fields where two scenarios differ but no longer do once the parameters are set.
+
+    Setting a calibrated path on every scenario replaces each one's own value there, so
+    a difference between the scenarios in such a field would silently disappear from
+    the comparison.
+
+    Args:
+        reference: The reference scenario as written and with the median parameters.
+        other: Another scenario, the same two ways.
+
+    Returns:
+        ``(field, value in other, value in reference)`` for each such field.
+    """
+    ref, ref_set = (_flat(s.model_dump(mode="json")) for s in reference)
+    mine, mine_set = (_flat(s.model_dump(mode="json")) for s in other)
+    return [
+        (key, mine[key], ref[key])
+        for key in mine
+        if key in ref and key in ref_set and key in mine_set
+        if mine[key] != ref[key] and mine_set[key] == ref_set[key]
+    ]
