@@ -34,6 +34,12 @@ Tables (long format; see ``docs/decomposition.md``):
   replicates, its 90% interval and, for factors, the share of the gap;
 - the combinations (``combinations.csv``): every combination's outcome per replicate.
 
+With parameter uncertainty (``decompose --posterior DIR`` or ``--prior FILE``) the
+decomposition is done twice with the same seeds: at the median parameters, and with
+one drawn scenario per replicate (``per_replicate``: replicate *k* of every
+combination uses parameter set *k* and seed *k*); :func:`with_bands` stacks the two
+tables with a first column ``band``, and :func:`summarise` summarises each band.
+
 This module neither prints nor draws; the page is built by
 :mod:`sim.dashboards.decomposition` from the saved tables.
 """
