@@ -310,7 +310,9 @@ def comparison_page(c: Comparison) -> str:
         ),
         summary_table(c),
         *([] if kind is None else parameter_sections(c, kind)),
-        page.heading("Over time"),
+        page.heading(
+            "Over time" + ("" if kind is None else f" (seed noise only, at the {kind} median)")
+        ),
         page.figure(figs["trajectories"], "trajectories"),
         page.heading("Shocks (numbered markers on the time axes)"),
         _shock_key(shocks, len(c.runs)),
