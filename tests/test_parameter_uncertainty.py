@@ -338,3 +338,5 @@ def test_run_with_a_prior_writes_the_two_bands_and_says_so(files, tmp_path):
     assert list(full[INTEGRITY]) == pytest.approx([d[INTEGRITY] for d in expected])
     html = (out / "uncertainty.html").read_text(encoding="utf-8")
     assert "How to read these results." in html and "the calibration&#39;s priors" in html
+    dashboard = (out / "dashboard.html").read_text(encoding="utf-8")
+    assert "uncertainty.html beside this page shows the band of seed noise" in dashboard

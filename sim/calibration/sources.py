@@ -141,7 +141,7 @@ class PriorSource:
     kind: str = field(default="prior", init=False)
 
     @property
-    def paths(self) -> tuple[str, ...]:  # type: ignore[override]
+    def paths(self) -> tuple[str, ...]:
         """The fields the priors are over."""
         return tuple(p.path for p in self.priors)
 
@@ -249,7 +249,9 @@ def scenario_with(
     return validate_document(doc, source)
 
 
-def scenario_document(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...]):
+def scenario_document(
+    path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...]
+) -> dict[str, Any]:
     """The scenario file's document with ``extends`` resolved and ``--set`` applied.
 
     Raises:

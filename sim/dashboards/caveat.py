@@ -52,6 +52,12 @@ BANDS_SINGLE_RUN = (
 BANDS_DECOMPOSED_RUN = (
     "The decomposition's intervals show seed noise only: its replicates at fixed parameters."
 )
+#: Added for a run made with ``--posterior`` or ``--prior`` (``uncertainty.html`` beside it).
+BANDS_UNCERTAIN_RUN = (
+    "It uses the median parameters of a calibration's posterior or priors; "
+    "uncertainty.html beside this page shows the band of seed noise and the band of "
+    "parameter uncertainty."
+)
 #: A sweep varies parameters on purpose.
 BANDS_SWEEP = (
     "Spreads here mix the swept parameters (over their stated ranges) with seed noise; "
