@@ -46,6 +46,7 @@ from sim.decompose import (
     DecompositionError,
     decompose,
     planned_runs,
+    with_bands,
     write_decomposition,
     write_table,
 )
@@ -102,17 +103,16 @@ def _parser() -> argparse.ArgumentParser:
         help="also decompose the influence gap (see 'decompose'; "
         f"{DEFAULT_REPLICATES} replicates from the run's seed) into decomposition.csv",
     )
-    run.add_argument(
-        "--posterior",
-        metavar="DIR",
-        help="a calibration's results folder: run at its posterior median and add bands of "
-        "seed noise and of parameter uncertainty (uncertainty.html; see docs/calibration.md)",
+    _add_parameters(
+        run,
+        "run at its median and add bands of seed noise and of parameter uncertainty "
+        "(uncertainty.html)",
     )
     run.add_argument(
         "--draws",
         type=int,
         default=20,
-        help="with --posterior: runs per band (default: 20)",
+        help="with --posterior or --prior: runs per band (default: 20)",
     )
     _add_set(run)
 
@@ -159,6 +159,11 @@ def _parser() -> argparse.ArgumentParser:
         help="differences.csv gives the probability that each difference from the first "
         "scenario is above X (default 0); METRIC=X sets it for one number of summary.csv "
         "(e.g. attributable_final=0.001); repeatable",
+    )
+    _add_parameters(
+        cmp_,
+        "replicate k of every scenario uses seed k and parameter set k drawn from it; a "
+        "second ensemble at its median parameters keeps the seed-noise band",
     )
     _add_images(cmp_)
     _add_set(cmp_)
@@ -236,7 +241,42 @@ def _add_decompose_parser(sub: argparse._SubParsersAction) -> None:
         help="run on the Dask cluster with this scheduler instead of locally",
     )
     dec.add_argument("--out", help=f"output folder (default: {RESULTS_DIR}/decompose-<scenario>)")
+    _add_parameters(
+        dec,
+        "replicate k of all 16 combinations uses seed k and parameter set k drawn from it; a "
+        "second set at its median parameters keeps the seed-noise band",
+    )
     _add_set(dec)
+
+
+def _add_parameters(p: argparse.ArgumentParser, what: str) -> None:
+    """``--posterior DIR`` and ``--prior CALIBRATION.yaml`` (one of them)."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--posterior",
+        metavar="DIR",
+        help=f"a calibration's results folder: {what} (see docs/calibration.md)",
+    )
+    group.add_argument(
+        "--prior",
+        metavar="CALIBRATION.yaml",
+        help="a calibration file: as --posterior, with parameter sets drawn from its priors",
+    )
+
+
+def _parameter_source(args: argparse.Namespace) -> Any:
+    """The ``--posterior`` or ``--prior`` source of a command (None without either).
+
+    Raises:
+        UsageError: If the folder or file cannot be used.
+        ScenarioError: If a --prior calibration file has problems.
+    """
+    from sim.calibration.sources import PosteriorError, load_source
+
+    try:
+        return load_source(args.posterior, args.prior)
+    except PosteriorError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
@@ -296,7 +336,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _claim(out, MANIFEST)  # before the run, not after it
     planned = _planned_decomposition(scenario, seed) if args.decompose else None
     uncertainty = None
-    if args.posterior:
+    if args.posterior or args.prior:
         result, uncertainty = _posterior_run(args, seed)
         scenario = result.scenario
     else:
@@ -350,24 +390,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _posterior_run(args: argparse.Namespace, seed: int) -> tuple[Any, tuple[Any, Any, Any]]:
-    """``run --posterior``: the run at the posterior median and the two ensembles."""
-    from sim.calibration.uncertainty import (
-        PosteriorError,
-        ensembles,
-        load_posterior,
-        scenario_document,
-    )
+    """``run --posterior`` or ``--prior``: the run at the median and the two ensembles."""
+    from sim.calibration.uncertainty import ensembles, scenario_document
 
     if args.decompose:
-        raise UsageError("--posterior and --decompose cannot be combined")
+        raise UsageError(
+            f"{'--posterior' if args.posterior else '--prior'} and --decompose cannot be "
+            "combined (use decompose --posterior or --prior)"
+        )
     if args.draws < 2:
         raise UsageError(f"--draws must be at least 2, got {args.draws}")
-    try:
-        posterior = load_posterior(args.posterior)
-    except PosteriorError as exc:
-        raise UsageError(str(exc)) from None
+    posterior = _parameter_source(args)
     doc = scenario_document(args.scenario, args.overrides)
-    with _runs_bar(2 * args.draws, "runs (posterior median, seeds, posterior draws)") as bar:
+    with _runs_bar(2 * args.draws, f"runs ({posterior.kind} median, seeds, draws)") as bar:
         main, bands, draws = ensembles(
             doc, args.scenario, posterior, seed, args.draws, progress=bar.update
         )
@@ -402,8 +437,20 @@ def _run_decomposition(scenario: Scenario, planned: tuple[list[int], int]) -> De
 
 
 def _print_decomposition(d: Decomposition) -> None:
-    """The gap in the first metric, then one line per factor with its share of it."""
+    """The gap in the first metric, then one line per factor with its share of it.
+
+    With two bands (``--posterior`` or ``--prior``), once per band.
+    """
     summary = d.summary()
+    if "band" in summary.columns:
+        for band, part in summary.groupby("band", sort=False):
+            print(f"[{band}]")
+            _print_summary(d, part.drop(columns="band"))
+    else:
+        _print_summary(d, summary)
+
+
+def _print_summary(d: Decomposition, summary: Any) -> None:
     metric = d.metrics[0]
     fmt = metric_format(metric)
     rows = summary[summary["metric"] == metric].set_index("term")
@@ -432,12 +479,22 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     scenario = load_scenario(args.scenario, args.overrides)
+    parameters = _parameter_source(args)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else RESULTS_DIR / f"decompose-{Path(args.scenario).stem}"
     _claim(out, SUMMARY_FILE)  # before the runs, not after them
     seeds = replicate_seeds(seed, args.replicates)
+    drawn, planned = None, None
+    if parameters is not None:  # every scenario is checked before any run
+        from sim.calibration.sources import plan, scenario_document
+
+        planned = plan(parameters, len(seeds))
+        doc = scenario_document(args.scenario, args.overrides)
+        scenario, drawn = planned.scenarios(doc, args.scenario)
     try:
         runs = planned_runs(scenario, len(seeds))
+        if drawn is not None:
+            runs += planned_runs(scenario, len(seeds), per_replicate=drawn)
     except DecompositionError as exc:
         raise UsageError(str(exc)) from None
     try:
@@ -448,10 +505,21 @@ def cmd_decompose(args: argparse.Namespace) -> int:
                 raise UsageError(str(exc)) from None
             bar = stack.enter_context(_runs_bar(runs))
             result = decompose(scenario, seeds, executor, progress=bar.update)
+            if drawn is not None:
+                uncertain = decompose(
+                    scenario, seeds, executor, progress=bar.update, per_replicate=drawn
+                )
+                result = with_bands(result, uncertain)
     except RunFailedError as exc:  # raised through the executor, which stops its workers
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 1
-    folder = write_decomposition(result, out, source=args.scenario, overrides=args.overrides)
+    folder = write_decomposition(
+        result,
+        out,
+        source=args.scenario,
+        overrides=args.overrides,
+        parameters=None if planned is None else planned.manifest(),
+    )
     print(
         f"decomposed {scenario.name}: {2 ** len(result.factors)} combinations x "
         f"{len(seeds)} replicates, {result.runs} distinct runs in {result.seconds:.1f} s"
@@ -486,9 +554,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.images:
         require_browser()
     inputs = classify(args.inputs)
+    parameters = _parameter_source(args)
+    if parameters is not None:
+        saved = [str(i.path) for i in inputs if i.is_result]
+        if saved:
+            raise UsageError(
+                f"{parameters.flag} needs scenario files to run with drawn parameters; "
+                f"{', '.join(saved)} is a saved run folder"
+            )
     out = Path(args.out) if args.out else default_out(inputs, RESULTS_DIR)
     _claim(out, COMPARISON_FILE)  # checked before any run
-    runs = sum(1 if i.is_result else args.replicates for i in inputs)
+    per_file = args.replicates * (1 if parameters is None else 2)
+    runs = sum(1 if i.is_result else per_file for i in inputs)
     try:
         with contextlib.ExitStack() as stack:
             try:  # the executor as the sweep makes it; a bad --scheduler fails before any run
@@ -515,15 +592,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 executor=executor,
                 threshold=threshold,
                 thresholds=thresholds,
+                parameters=parameters,
             )
     except RunFailedError as exc:  # raised through the executor, which stops its workers
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 1
     print(f"compared {len(inputs)} scenario(s), {runs} run(s): {_shown(folder)}")
-    print(
-        f"tables: {compare_tables.SUMMARY_FILE}, {compare_tables.DIFFERENCES_FILE} "
-        "(intervals include seed noise only)"
-    )
+    if parameters is None:
+        bands = "intervals include seed noise only"
+    else:
+        bands = (
+            f"column band: 'seed noise' at the {parameters.kind} median, 'parameters and "
+            f"seed noise' with parameter sets drawn from the {parameters.kind}"
+        )
+    print(f"tables: {compare_tables.SUMMARY_FILE}, {compare_tables.DIFFERENCES_FILE} ({bands})")
     written = render_comparison_folder(folder, images=args.images)
     _print_written(written, folder)
     _index(folder)

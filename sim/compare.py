@@ -8,6 +8,16 @@ Layout of a comparison folder::
     OUT/runs/<label>/seed-<n>/            one run folder per replicate (write_run)
     OUT/comparison.html                   the page (written by the dashboards)
 
+With a parameter source (``compare --posterior DIR`` or ``--prior CALIBRATION.yaml``,
+:mod:`sim.calibration.sources`) each scenario file is run twice per replicate:
+at the source's median parameters with seed *k* (``runs/<label>/seed-<n>/``, the
+seed-noise band, which the page's figures show) and with parameter set *k* drawn
+from the source and seed *k* (``runs/<label>/draws/draw-<k>-seed-<n>/``, the
+parameters-and-seed-noise band). Set *k* is the same for every scenario (common
+random numbers and common parameters), so differences stay paired. Each run folder
+then holds ``parameters.json`` (band, replicate, seed, source, values), and
+``comparison.json`` records the source, the median and every drawn set.
+
 Every scenario is run with the same seeds (``root``, ``root + 1``, ...), so the
 replicates of two scenarios share their random numbers seed by seed (common random
 numbers) and their differences are sharper than independent runs would give. A result
@@ -24,6 +34,7 @@ the same temporary folder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -31,6 +42,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sim.atomic import atomic_directory
 from sim.compare_tables import (
@@ -39,19 +51,24 @@ from sim.compare_tables import (
     RESAMPLES,
     SEED_NOISE,
     SUMMARY_FILE,
-    differences_table,
-    summary_table,
+    comparison_tables,
     write_csv,
 )
 from sim.dashboards.load import COMPARISON_FILE, NotAResultError, is_comparison_folder, load_run
 from sim.output import MANIFEST, TABLES, write_run
 from sim.run import simulate
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.errors import Problem, ScenarioError
 from sim.sweep.execute import Executor, Job, make_executor, run_each
 from sim.sweep.seeds import replicate_seeds
 
+if TYPE_CHECKING:
+    from sim.calibration.sources import ParameterSource, Plan
+
 #: What needs every run, in error messages.
 _PURPOSE = "the comparison"
+#: Each run's record of its parameters, in a comparison with a parameter source.
+PARAMETERS_FILE = "parameters.json"
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,7 @@ def run_comparison(
     executor: Executor | None = None,
     threshold: float = 0.0,
     thresholds: dict[str, float] | None = None,
+    parameters: ParameterSource | None = None,
 ) -> Path:
     """Run or load every input and write the comparison folder (without its page).
 
@@ -143,14 +161,18 @@ def run_comparison(
         threshold: ``differences.csv`` gives the probability that a difference is
             above this (in each number's unit).
         thresholds: Per-number thresholds overriding ``threshold``.
+        parameters: A posterior or prior (:mod:`sim.calibration.sources`): adds the
+            parameters-and-seed-noise band (see the module's description).
 
     Returns:
         The comparison folder.
 
     Raises:
         NotAResultError: For an input that is neither a scenario nor a run folder.
-        ScenarioError: For a scenario file that does not load.
-        ValueError: If ``replicates`` is below 1.
+        ScenarioError: For a scenario file that does not load, or (with
+            ``parameters``) one that lacks a calibrated path.
+        ValueError: If ``replicates`` is below 1, or ``parameters`` is given with a
+            result folder among the inputs.
         ExecutorError: If the executor cannot start (e.g. an unreachable scheduler).
         RunFailedError: If a run fails or its worker is lost (nothing is written).
     """
@@ -159,18 +181,66 @@ def run_comparison(
     if seed is None:
         seed = next(iter(scenarios.values())).seed if scenarios else 0
     seeds = replicate_seeds(seed, replicates)
+    uncertain = None
+    if parameters is not None:
+        uncertain = _parameter_scenarios(inputs, scenarios, overrides, parameters, replicates)
     target = Path(out).resolve()
     limits = (threshold, dict(thresholds or {}))
-    if executor is None:
-        with make_executor(workers, scheduler) as own:
-            _write_comparison(
-                inputs, scenarios, seeds, seed, overrides, target, own, progress, limits
-            )
-    else:
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            executor = stack.enter_context(make_executor(workers, scheduler))
         _write_comparison(
-            inputs, scenarios, seeds, seed, overrides, target, executor, progress, limits
+            inputs, scenarios, seeds, seed, overrides, target, executor, progress, limits, uncertain
         )
     return target
+
+
+#: With a parameter source: the plan, and per scenario label its median scenario and
+#: one scenario per replicate.
+_Uncertain = tuple["Plan", dict[str, tuple[Scenario, tuple[Scenario, ...]]]]
+
+
+def _parameter_scenarios(
+    inputs: Sequence[Input],
+    plain: dict[str, Scenario],
+    overrides: Sequence[str],
+    parameters: ParameterSource,
+    replicates: int,
+) -> _Uncertain:
+    """Every scenario at the median and at each drawn parameter set, checked before any run."""
+    from sim.calibration.sources import erased_differences, plan, scenario_document
+
+    saved = [str(i.path) for i in inputs if i.is_result]
+    if saved:
+        raise ValueError(
+            f"{parameters.flag} needs scenario files to run with drawn parameters; "
+            f"{', '.join(saved)} is a saved run folder"
+        )
+    p = plan(parameters, replicates)
+    scenarios = {
+        i.label: p.scenarios(scenario_document(i.path, list(overrides)), str(i.path))
+        for i in inputs
+    }
+    # A difference between the scenarios in a calibrated field would be overwritten.
+    first = inputs[0]
+    reference = (plain[first.label], scenarios[first.label][0])
+    for item in inputs[1:]:
+        erased = erased_differences(reference, (plain[item.label], scenarios[item.label][0]))
+        if erased:
+            raise ScenarioError(
+                str(item.path),
+                [
+                    Problem(
+                        f"{parameters.flag} {field}",
+                        f"this scenario has {mine!r} where {first.path} has {theirs!r}, but "
+                        f"{parameters.flag} sets this field to the same drawn value in "
+                        "every scenario, so the comparison would lose that difference; "
+                        "compare scenarios that differ outside the calibrated fields",
+                    )
+                    for field, mine, theirs in erased
+                ],
+            )
+    return p, scenarios
 
 
 def _write_comparison(
@@ -183,12 +253,15 @@ def _write_comparison(
     executor: Executor,
     progress: Callable[[int], object] | None,
     limits: tuple[float, dict[str, float]],
+    uncertain: _Uncertain | None = None,
 ) -> None:
     """Copy the run folders, run the replicates, write the tables and ``comparison.json``."""
     with atomic_directory(target, COMPARISON_FILE) as tmp:
         runs: dict[str, list[Path]] = {}
+        drawn: dict[str, list[Path]] = {}
         jobs: list[Job] = []
-        destinations: dict[int, tuple[Path, str]] = {}  # run_id -> (run folder, source)
+        # run_id -> (run folder, source, its parameters.json record or None)
+        destinations: dict[int, tuple[Path, str, dict[str, Any] | None]] = {}
         for item in inputs:
             if item.is_result:
                 runs[item.label] = [_copy_run(item.path, tmp / "runs" / item.label)]
@@ -196,14 +269,28 @@ def _write_comparison(
                     progress(1)
                 continue
             runs[item.label] = [tmp / "runs" / item.label / f"seed-{s}" for s in seeds]
-            for s, folder in zip(seeds, runs[item.label], strict=True):
+            median = scenarios[item.label] if uncertain is None else uncertain[1][item.label][0]
+            for k, (s, folder) in enumerate(zip(seeds, runs[item.label], strict=True)):
                 name = f"the run of {item.path} with seed {s}"
-                jobs.append(Job(len(jobs), name, simulate, (scenarios[item.label], s)))
-                destinations[jobs[-1].run_id] = (folder, str(item.path))
+                jobs.append(Job(len(jobs), name, simulate, (median, s)))
+                record = None if uncertain is None else _record(uncertain[0], None, k, s)
+                destinations[jobs[-1].run_id] = (folder, str(item.path), record)
+            if uncertain is None:
+                continue
+            base = tmp / "runs" / item.label / "draws"
+            drawn[item.label] = [base / f"draw-{k}-seed-{s}" for k, s in enumerate(seeds)]
+            for k, (s, folder) in enumerate(zip(seeds, drawn[item.label], strict=True)):
+                name = f"the run of {item.path} with parameter set {k} and seed {s}"
+                jobs.append(Job(len(jobs), name, simulate, (uncertain[1][item.label][1][k], s)))
+                record = _record(uncertain[0], k, k, s)
+                destinations[jobs[-1].run_id] = (folder, str(item.path), record)
         # Results arrive in any order; each is written at once to its own folder.
         for job, result in run_each(executor, jobs, _PURPOSE):
-            folder, source = destinations[job.run_id]
+            folder, source, record = destinations[job.run_id]
             write_run(result, folder, source=source)
+            if record is not None:
+                text = json.dumps(record, indent=2) + "\n"
+                (folder / PARAMETERS_FILE).write_text(text, encoding="utf-8")
             if progress:
                 progress(1)
         entries = []
@@ -218,12 +305,25 @@ def _write_comparison(
                     "runs": [r.relative_to(tmp).as_posix() for r in runs[item.label]],
                 }
             )
+            if item.label in drawn:
+                entries[-1]["parameter_runs"] = [
+                    r.relative_to(tmp).as_posix() for r in drawn[item.label]
+                ]
         loaded = {label: [load_run(r) for r in folders] for label, folders in runs.items()}
         names = {e["label"]: e["name"] for e in entries}
         default, per_metric = limits
-        write_csv(summary_table(loaded, names), tmp / SUMMARY_FILE)
-        write_csv(differences_table(loaded, root_seed, per_metric, default), tmp / DIFFERENCES_FILE)
-        doc = {
+        loaded_drawn = (
+            {label: [load_run(r) for r in folders] for label, folders in drawn.items()}
+            if uncertain is not None
+            else None
+        )
+        kind = uncertain[0].source.kind if uncertain is not None else "posterior"
+        tables = comparison_tables(
+            loaded, names, root_seed, per_metric, default, loaded_drawn, kind
+        )
+        for file_name, table in tables.items():
+            write_csv(table, tmp / file_name)
+        doc: dict[str, Any] = {
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "root_seed": root_seed,
             "replicates": len(seeds),
@@ -241,7 +341,26 @@ def _write_comparison(
                 "intervals_include": SEED_NOISE,
             },
         }
+        if uncertain is not None:
+            from sim.calibration.sources import interval_includes
+
+            doc["tables"]["intervals_include"] = [SEED_NOISE, interval_includes(kind)]
+            doc["parameters"] = uncertain[0].manifest()
         (tmp / COMPARISON_FILE).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def _record(p: Plan, draw: int | None, replicate: int, seed: int) -> dict[str, Any]:
+    """A run's ``parameters.json``: its band, replicate, seed, the source and the values."""
+    from sim.calibration.sources import FULL_BAND, SEED_BAND
+
+    return {
+        "band": SEED_BAND if draw is None else FULL_BAND,
+        "replicate": replicate,
+        "seed": seed,
+        "kind": p.source.kind,
+        "source": p.source.location,
+        "values": p.median if draw is None else p.draws[draw],
+    }
 
 
 def _copy_run(source: Path, parent: Path) -> Path:

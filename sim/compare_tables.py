@@ -37,8 +37,11 @@ manifest, and means, percentiles and bootstrap quantiles are computed with exact
 fractions of cents and written as decimal USD text rounded half to even to the cent.
 
 Every interval here includes one source of variation only: the replicates' seeds,
-at fixed parameters (column ``interval_includes``). Parameter uncertainty, when it
-is added, is a second source and gets its own value in that column.
+at fixed parameters (column ``interval_includes``). With ``compare --posterior`` or
+``--prior`` (:func:`comparison_tables`) each row comes twice, with a column ``band``:
+``seed noise`` (the runs at the median parameters) and ``parameters and seed noise``
+(replicate *k* with parameter set *k* and seed *k*), and ``interval_includes`` says
+which.
 """
 
 from __future__ import annotations
@@ -169,12 +172,17 @@ def run_values(runs: Sequence[RunData]) -> dict[str, Values]:
     return out
 
 
-def summary_table(runs: Mapping[str, Sequence[RunData]], names: Mapping[str, str]) -> pd.DataFrame:
+def summary_table(
+    runs: Mapping[str, Sequence[RunData]],
+    names: Mapping[str, str],
+    includes: str = SEED_NOISE,
+) -> pd.DataFrame:
     """``summary.csv``: one row per scenario and number.
 
     Args:
         runs: Scenario label -> its runs (the reference first).
         names: Scenario label -> its name (raw text).
+        includes: What the intervals include (column ``interval_includes``).
 
     Returns:
         Columns :data:`SUMMARY_COLUMNS`; money as exact decimal USD text.
@@ -200,7 +208,7 @@ def summary_table(runs: Mapping[str, Sequence[RunData]], names: Mapping[str, str
                     len(finite),
                     *stats,
                     _SUMMARY_INTERVAL,
-                    SEED_NOISE,
+                    includes,
                 )
             )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
@@ -212,6 +220,8 @@ def differences_table(
     thresholds: Mapping[str, float] | None = None,
     default_threshold: float = 0.0,
     resamples: int = RESAMPLES,
+    includes: str = SEED_NOISE,
+    stream: tuple[int, ...] = (),
 ) -> pd.DataFrame:
     """``differences.csv``: each scenario minus the first one, per number.
 
@@ -221,6 +231,9 @@ def differences_table(
         thresholds: Number name -> threshold, in the number's unit (USD for money).
         default_threshold: The threshold of the other numbers.
         resamples: Bootstrap resamples.
+        includes: What the intervals include (column ``interval_includes``).
+        stream: Added to the bootstrap generators' spawn keys (another band's
+            resamples are independent of the first's).
 
     Returns:
         Columns :data:`DIFFERENCE_COLUMNS`; money as exact decimal USD text. Empty
@@ -234,7 +247,7 @@ def differences_table(
         for j, (metric, vals) in enumerate(run_values(runs[label]).items()):
             threshold = thresholds.get(metric, default_threshold)
             rng = np.random.default_rng(
-                np.random.SeedSequence(root_seed, spawn_key=(_BOOTSTRAP_STREAM, i, j))
+                np.random.SeedSequence(root_seed, spawn_key=(_BOOTSTRAP_STREAM, i, j, *stream))
             )
             d = paired_difference(reference[metric], vals, threshold, rng, resamples)
             rows.append(
@@ -251,10 +264,67 @@ def differences_table(
                     d.p_mean_above,
                     d.share_runs_above,
                     resamples,
-                    SEED_NOISE,
+                    includes,
                 )
             )
     return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+
+
+def comparison_tables(
+    runs: Mapping[str, Sequence[RunData]],
+    names: Mapping[str, str],
+    root_seed: int,
+    thresholds: Mapping[str, float] | None = None,
+    default_threshold: float = 0.0,
+    parameter_runs: Mapping[str, Sequence[RunData]] | None = None,
+    parameter_kind: str = "posterior",
+) -> dict[str, pd.DataFrame]:
+    """Both tables of a comparison, by file name.
+
+    Without ``parameter_runs`` they are :func:`summary_table` and
+    :func:`differences_table` of ``runs``. With them (``compare --posterior`` or
+    ``--prior``) every row appears twice, once per band, with a column ``band``
+    after ``metric``: ``runs`` (the median parameters, seed noise only) and
+    ``parameter_runs`` (replicate *k* with parameter set *k* and seed *k*, parameters
+    and seed noise). In the second band ``share_runs_above`` is the share of paired
+    draws whose difference is above the threshold: the probability, under parameter
+    uncertainty and seed noise, that the scenario beats the reference by more than it.
+
+    Args:
+        runs: Scenario label -> its runs (at the median parameters with a source).
+        names: Scenario label -> its name.
+        root_seed: The comparison's root seed.
+        thresholds: Number name -> threshold.
+        default_threshold: The other numbers' threshold.
+        parameter_runs: Scenario label -> its runs with drawn parameters, or None.
+        parameter_kind: ``posterior`` or ``prior``, for ``interval_includes``.
+    """
+    from sim.calibration.sources import FULL_BAND, SEED_BAND, interval_includes
+
+    summary = summary_table(runs, names)
+    diffs = differences_table(runs, root_seed, thresholds, default_threshold)
+    if parameter_runs is None:
+        return {SUMMARY_FILE: summary, DIFFERENCES_FILE: diffs}
+    full = interval_includes(parameter_kind)
+    summary_full = summary_table(parameter_runs, names, full)
+    diffs_full = differences_table(
+        parameter_runs, root_seed, thresholds, default_threshold, includes=full, stream=(1,)
+    )
+    return {
+        SUMMARY_FILE: _with_band(summary, summary_full, SEED_BAND, FULL_BAND),
+        DIFFERENCES_FILE: _with_band(diffs, diffs_full, SEED_BAND, FULL_BAND),
+    }
+
+
+def _with_band(first: pd.DataFrame, second: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """The two tables one after the other, with a ``band`` column after ``metric``."""
+    at = list(first.columns).index("metric") + 1
+    out = []
+    for table, band in ((first, a), (second, b)):
+        table = table.copy()
+        table.insert(at, "band", band)
+        out.append(table)
+    return pd.concat(out, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -399,10 +469,7 @@ def write_tables(
         The files written.
     """
     folder = Path(folder)
-    tables = {
-        SUMMARY_FILE: summary_table(runs, names),
-        DIFFERENCES_FILE: differences_table(runs, root_seed, thresholds, default_threshold),
-    }
+    tables = comparison_tables(runs, names, root_seed, thresholds, default_threshold)
     return [
         atomic_file(folder / name, lambda tmp, t=table: write_csv(t, tmp))
         for name, table in tables.items()

@@ -34,12 +34,19 @@ Tables (long format; see ``docs/decomposition.md``):
   replicates, its 90% interval and, for factors, the share of the gap;
 - the combinations (``combinations.csv``): every combination's outcome per replicate.
 
+With parameter uncertainty (``decompose --posterior DIR`` or ``--prior FILE``) the
+decomposition is done twice with the same seeds: at the median parameters, and with
+one drawn scenario per replicate (``per_replicate``: replicate *k* of every
+combination uses parameter set *k* and seed *k*); :func:`with_bands` stacks the two
+tables with a first column ``band``, and :func:`summarise` summarises each band.
+
 This module neither prints nor draws; the page is built by
 :mod:`sim.dashboards.decomposition` from the saved tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -388,13 +395,54 @@ class Decomposition:
         return summarise(self.table)
 
 
-def planned_runs(scenario: Scenario, replicates: int, factors: Sequence[Factor] = FACTORS) -> int:
+def planned_runs(
+    scenario: Scenario,
+    replicates: int,
+    factors: Sequence[Factor] = FACTORS,
+    per_replicate: Sequence[Scenario] | None = None,
+) -> int:
     """How many runs :func:`decompose` will simulate (identical combinations run once).
+
+    Args:
+        scenario: The actual programme.
+        replicates: Seeds per combination.
+        factors: The factors.
+        per_replicate: As for :func:`decompose` (then ``replicates`` is its length).
 
     Raises:
         DecompositionError: If a factor cannot be turned off.
     """
+    if per_replicate is not None:
+        return sum(len(_distinct(combinations(s, factors))) for s in per_replicate)
     return replicates * len(_distinct(combinations(scenario, factors)))
+
+
+def with_bands(seed_noise: Decomposition, parameters: Decomposition) -> Decomposition:
+    """Two decompositions of one scenario as one, with a ``band`` column first.
+
+    Args:
+        seed_noise: At fixed (median) parameters; its rows get band ``seed noise``.
+        parameters: With parameter set *k* at replicate *k*; band ``parameters and
+            seed noise``.
+
+    Returns:
+        The first decomposition with both tables stacked (:func:`summarise` then
+        summarises each band), the runs and the time added up.
+    """
+    from sim.calibration.sources import FULL_BAND, SEED_BAND
+
+    def stacked(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([a.assign(band=SEED_BAND), b.assign(band=FULL_BAND)], ignore_index=True)[
+            ["band", *a.columns]
+        ]
+
+    return dataclasses.replace(
+        seed_noise,
+        table=stacked(seed_noise.table, parameters.table),
+        combinations=stacked(seed_noise.combinations, parameters.combinations),
+        runs=seed_noise.runs + parameters.runs,
+        seconds=seed_noise.seconds + parameters.seconds,
+    )
 
 
 def _distinct(combos: Mapping[frozenset[str], Scenario]) -> dict[str, list[frozenset[str]]]:
@@ -413,6 +461,7 @@ def decompose(
     *,
     factors: Sequence[Factor] = FACTORS,
     progress: Callable[[int], object] | None = None,
+    per_replicate: Sequence[Scenario] | None = None,
 ) -> Decomposition:
     """Run every combination of factors with every seed and decompose the gap.
 
@@ -423,6 +472,9 @@ def decompose(
         metrics: Names of sweep metrics to decompose.
         factors: The factors (default :data:`FACTORS`).
         progress: Called with 1 after each run.
+        per_replicate: One actual programme per replicate (e.g. with parameter set
+            *k* drawn from a posterior), used instead of ``scenario`` for every
+            combination of that replicate; ``scenario`` still names the result.
 
     Returns:
         The decomposition; its tables do not depend on the executor.
@@ -445,15 +497,32 @@ def decompose(
             resolve_metric(name)
         except (KeyError, ImportError) as exc:
             raise DecompositionError(f"unknown metric '{name}' ({exc})") from None
-    combos = combinations(scenario, factors)
-    groups = _distinct(combos)
+    if per_replicate is not None and len(per_replicate) != len(seeds):
+        raise DecompositionError(
+            f"{len(per_replicate)} scenarios for {len(seeds)} replicates; give one per seed"
+        )
     jobs: list[Job] = []
-    for members in groups.values():
-        s = combos[members[0]]
-        turned_off = combination_name(_ordered(members[0], factors))
-        for seed in seeds:
-            name = f"the run of '{scenario.name}' (turned off: {turned_off}) with seed {seed}"
-            jobs.append(Job(len(jobs), name, measure, (s, seed, metrics)))
+    keys: list[tuple[int, list[frozenset[str]]]] = []  # per job: replicate, combinations
+    if per_replicate is None:
+        combos = combinations(scenario, factors)
+        for members in _distinct(combos).values():  # identical combinations run once
+            turned_off = combination_name(_ordered(members[0], factors))
+            for r, seed in enumerate(seeds):
+                name = f"the run of '{scenario.name}' (turned off: {turned_off}) with seed {seed}"
+                jobs.append(Job(len(jobs), name, measure, (combos[members[0]], seed, metrics)))
+                keys.append((r, members))
+    else:
+        every = [combinations(s, factors) for s in per_replicate]  # every error first
+        combos = every[0]
+        for r, (seed, mine) in enumerate(zip(seeds, every, strict=True)):
+            for members in _distinct(mine).values():
+                turned_off = combination_name(_ordered(members[0], factors))
+                name = (
+                    f"the run of '{scenario.name}' (turned off: {turned_off}) with parameter "
+                    f"set {r} and seed {seed}"
+                )
+                jobs.append(Job(len(jobs), name, measure, (mine[members[0]], seed, metrics)))
+                keys.append((r, members))
     if executor is None:
         with make_executor(1) as own:
             values = run_all(own, jobs, _PURPOSE, progress)
@@ -461,12 +530,9 @@ def decompose(
         values = run_all(executor, jobs, _PURPOSE, progress)
     # outcome[(replicate, combination)] -> metric -> value
     outcome: dict[tuple[int, frozenset[str]], dict[str, float]] = {}
-    it = iter(values)
-    for members in groups.values():
-        for r in range(len(seeds)):
-            measured = next(it)
-            for removed in members:
-                outcome[(r, removed)] = measured
+    for (r, members), measured in zip(keys, values, strict=True):
+        for removed in members:
+            outcome[(r, removed)] = measured
     names = factor_names(factors)
     everything = frozenset(names)
     combo_rows, rows = [], []
@@ -512,8 +578,15 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
         replicate): the mean over the replicates and its 90% interval
         (:func:`sim.quantities.replicate_interval`); for the factors, the share of the
         mean gap (:func:`sim.quantities.share_of_gap`), which adds up to 1 over the
-        factors; NaN for the other terms.
+        factors; NaN for the other terms. A table with a ``band`` column (see
+        :func:`with_bands`) is summarised band by band, the column kept first.
     """
+    if "band" in table.columns:
+        parts = [
+            summarise(part.drop(columns="band")).assign(band=band)
+            for band, part in table.groupby("band", sort=False)
+        ]
+        return pd.concat(parts, ignore_index=True)[["band", *SUMMARY_COLUMNS]]
     rows = []
     for metric, per_metric in table.groupby("metric", sort=False):
         wide = per_metric.pivot(index="replicate", columns="term", values="value")
@@ -551,6 +624,7 @@ def write_decomposition(
     *,
     source: str | None = None,
     overrides: Sequence[str] = (),
+    parameters: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a decomposition folder (without its page), replacing it atomically.
 
@@ -563,6 +637,8 @@ def write_decomposition(
         out: The folder (an earlier decomposition folder there is replaced).
         source: The scenario file, for the manifest.
         overrides: The ``--set`` overrides applied to it, for the manifest.
+        parameters: With ``--posterior`` or ``--prior``: the source, the median and
+            every drawn set (:meth:`sim.calibration.sources.Plan.manifest`).
 
     Returns:
         The folder.
@@ -597,6 +673,8 @@ def write_decomposition(
         "git_commit": git_commit(),
         "scenario": d.scenario.model_dump(mode="json"),
     }
+    if parameters is not None:
+        manifest["parameters"] = dict(parameters)
     with atomic_directory(out, SUMMARY_FILE) as tmp:
         _csv(d.table, tmp / DECOMPOSITION_FILE)
         _csv(d.summary(), tmp / SUMMARY_FILE)

@@ -52,11 +52,34 @@ BANDS_SINGLE_RUN = (
 BANDS_DECOMPOSED_RUN = (
     "The decomposition's intervals show seed noise only: its replicates at fixed parameters."
 )
+#: Added for a run made with ``--posterior`` or ``--prior`` (``uncertainty.html`` beside it).
+BANDS_UNCERTAIN_RUN = (
+    "It uses the median parameters of a calibration's posterior or priors; "
+    "uncertainty.html beside this page shows the band of seed noise and the band of "
+    "parameter uncertainty."
+)
 #: A sweep varies parameters on purpose.
 BANDS_SWEEP = (
     "Spreads here mix the swept parameters (over their stated ranges) with seed noise; "
     "parameters not swept stay at the base scenario's values."
 )
+
+
+def bands_with_parameters(kind: str, unit: str = "scenario") -> str:
+    """What the two bands of a result run with ``--posterior`` or ``--prior`` include.
+
+    Args:
+        kind: ``posterior`` or ``prior``.
+        unit: What every replicate runs (``scenario``, ``combination``), for the sentence.
+    """
+    return (
+        f"Two bands: 'seed noise' is replicates with different seeds at the {kind} median "
+        f"parameters; 'parameters and seed noise' gives replicate k parameter set k drawn "
+        f"from the {kind} and seed k (the same for every {unit}), so it adds what is not "
+        "known about the calibrated parameters. Parameters outside the calibration stay fixed."
+    )
+
+
 #: The index lists results of every kind.
 BANDS_INDEX = (
     "Headlines are single runs or replicate means; each page says what its bands include "

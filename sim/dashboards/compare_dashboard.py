@@ -10,7 +10,7 @@ import io
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim import compare_tables
+from sim.calibration.sources import FULL_BAND, SEED_BAND
 from sim.dashboards import aggregate, compare_figures, page, palette
-from sim.dashboards.caveat import BANDS_SEED_NOISE, caveat_box
+from sim.dashboards.caveat import BANDS_SEED_NOISE, bands_with_parameters, caveat_box
 from sim.dashboards.headline import LABELS
 from sim.dashboards.load import NotAResultError, RunData, load_comparison_manifest, load_run
 from sim.dashboards.markers import Shock, merge_shocks, run_shocks
@@ -57,12 +58,23 @@ class Comparison:
     Attributes:
         folder: Where it was read from.
         manifest: Its ``comparison.json``.
-        runs: Scenario label -> its replicate runs, the baseline first.
+        runs: Scenario label -> its replicate runs, the baseline first (with a
+            parameter source: the runs at its median parameters).
+        parameter_runs: Scenario label -> its runs with drawn parameters (empty
+            without a parameter source).
     """
 
     folder: Path
     manifest: dict[str, Any]
     runs: dict[str, list[RunData]]
+    parameter_runs: dict[str, list[RunData]] = field(default_factory=dict)
+
+    @property
+    def parameter_kind(self) -> str | None:
+        """``posterior`` or ``prior`` for a comparison with parameter uncertainty, else None."""
+        if not self.parameter_runs:
+            return None
+        return str(self.manifest.get("parameters", {}).get("kind", "posterior"))
 
     @property
     def baseline(self) -> str:
@@ -114,7 +126,12 @@ def load_comparison(folder: str | os.PathLike[str]) -> Comparison:
         raise NotAResultError(f"{folder}: comparison.json is malformed ({exc})") from exc
     if not runs or any(not r for r in runs.values()):
         raise NotAResultError(f"{folder}: comparison.json lists no runs")
-    return Comparison(folder, manifest, runs)
+    drawn = {
+        e["label"]: [load_run(folder / r) for r in e["parameter_runs"]]
+        for e in manifest["scenarios"]
+        if e.get("parameter_runs")
+    }
+    return Comparison(folder, manifest, runs, drawn)
 
 
 def comparison_figures(c: Comparison, shocks: list[Shock] | None = None) -> dict[str, go.Figure]:
@@ -219,24 +236,30 @@ def tables(c: Comparison) -> dict[str, str]:
     if len(out) < 2:
         settings = c.manifest.get("tables", {})
         names = {e["label"]: e.get("name", e["label"]) for e in c.manifest["scenarios"]}
-        out[compare_tables.SUMMARY_FILE] = compare_tables.csv_text(
-            compare_tables.summary_table(c.runs, names)
+        computed = compare_tables.comparison_tables(
+            c.runs,
+            names,
+            int(c.manifest.get("root_seed", 0)),
+            settings.get("thresholds", {}),
+            float(settings.get("threshold", 0.0)),
+            c.parameter_runs or None,
+            c.parameter_kind or "posterior",
         )
-        out[compare_tables.DIFFERENCES_FILE] = compare_tables.csv_text(
-            compare_tables.differences_table(
-                c.runs,
-                int(c.manifest.get("root_seed", 0)),
-                settings.get("thresholds", {}),
-                float(settings.get("threshold", 0.0)),
-            )
-        )
+        out = {name: compare_tables.csv_text(table) for name, table in computed.items()}
     return out
 
 
-def summary_table(c: Comparison) -> str:
-    """The headline numbers per scenario: mean and 90% interval over replicates."""
+def summary_table(c: Comparison, runs: dict[str, list[RunData]] | None = None) -> str:
+    """The headline numbers per scenario: mean and 90% interval over replicates.
+
+    Args:
+        c: The comparison.
+        runs: The runs to summarise (default: ``c.runs``; ``c.parameter_runs`` for
+            the band with parameter uncertainty).
+    """
     names = c.raw_names()
-    metrics = {label: aggregate.run_metrics(runs) for label, runs in c.runs.items()}
+    runs = c.runs if runs is None else runs
+    metrics = {label: aggregate.run_metrics(r) for label, r in runs.items()}
     table = aggregate.summary(metrics, [k for k, _ in SUMMARY_ROWS])
     rows = []
     for key, fmt in SUMMARY_ROWS:
@@ -262,10 +285,12 @@ def comparison_page(c: Comparison) -> str:
         "so differences are paired run by run). Bands and intervals span the 5th to the 95th "
         "percentile of the replicates; with few replicates they are close to the range."
     )
+    kind = c.parameter_kind
+    bands = BANDS_SEED_NOISE if kind is None else bands_with_parameters(kind)
     sections = [
         page.heading("Scenario comparison", 1),
         page.paragraph(intro, "meta"),
-        caveat_box(BANDS_SEED_NOISE, c.folder),
+        caveat_box(bands, c.folder),
         page.table(
             ["Scenario", "Label", "From", "Runs", "Overrides"],
             [
@@ -279,18 +304,33 @@ def comparison_page(c: Comparison) -> str:
                 for e in m["scenarios"]
             ],
         ),
-        page.heading("Summary (mean, and 90% interval over the replicates)"),
+        page.heading(
+            "Summary (mean, and 90% interval over the replicates)"
+            + ("" if kind is None else f": seed noise only, at the {kind} median parameters")
+        ),
         summary_table(c),
-        page.heading("Over time"),
+        *([] if kind is None else parameter_sections(c, kind)),
+        page.heading(
+            "Over time" + ("" if kind is None else f" (seed noise only, at the {kind} median)")
+        ),
         page.figure(figs["trajectories"], "trajectories"),
         page.heading("Shocks (numbered markers on the time axes)"),
         _shock_key(shocks, len(c.runs)),
     ]
     csv = tables(c)
     if "differences" in figs:
+        heading = f"Difference from the baseline: {names[c.baseline]}"
+        if kind is not None:
+            sections += [
+                page.heading(f"{heading} (parameters and seed noise)"),
+                differences_table(c, csv[compare_tables.DIFFERENCES_FILE], FULL_BAND),
+            ]
+            heading += " (seed noise only, at the median parameters)"
         sections += [
-            page.heading(f"Difference from the baseline: {names[c.baseline]}"),
-            differences_table(c, csv[compare_tables.DIFFERENCES_FILE]),
+            page.heading(heading),
+            differences_table(
+                c, csv[compare_tables.DIFFERENCES_FILE], None if kind is None else SEED_BAND
+            ),
             page.paragraph(_twin_note(shares_twin(c)), "note"),
             page.figure(figs["differences"], "differences"),
         ]
@@ -323,9 +363,54 @@ DIFFERENCE_ROWS: tuple[tuple[str, Callable[[float], str]], ...] = (
 )
 
 
-def differences_table(c: Comparison, csv_text: str) -> str:
-    """Each scenario minus the baseline for a few numbers, from ``differences.csv``."""
+def parameter_sections(c: Comparison, kind: str) -> list[str]:
+    """The summary of the band with parameter uncertainty and each scenario's two bands."""
+    from sim.calibration.uncertainty import band_table
+    from sim.dashboards.uncertainty import band_figure
+
+    p = c.manifest.get("parameters", {})
+    median = ", ".join(f"{k} = {v:.4g}" for k, v in p.get("median", {}).items())
+    out = [
+        page.heading(
+            f"Summary with parameter uncertainty (parameter set k drawn from the {kind}, seed k)"
+        ),
+        page.paragraph(
+            f"{len(p.get('draws', []))} parameter sets drawn from the {kind} in "
+            f"{p.get('source', '?')}, the same set for every scenario at a replicate; the "
+            f"seed-noise band above runs every scenario at the {kind} median ({median}). "
+            "Every drawn set is in comparison.json.",
+            "meta",
+        ),
+        summary_table(c, c.parameter_runs),
+        page.heading("Attributable opinion: seed noise against parameters and seed noise"),
+    ]
+    names = c.names()
+    for i, label in enumerate(c.runs):
+        bands = pd.concat(
+            [
+                band_table(SEED_BAND, [r.trajectories for r in c.runs[label]]),
+                band_table(FULL_BAND, [r.trajectories for r in c.parameter_runs[label]]),
+            ],
+            ignore_index=True,
+        )
+        title = f"{names[label]}: attributable opinion (90% bands)"
+        out.append(page.figure(band_figure(bands, "attributable_opinion", title), f"bands-{i}"))
+    return out
+
+
+def differences_table(c: Comparison, csv_text: str, band: str | None = None) -> str:
+    """Each scenario minus the baseline for a few numbers, from ``differences.csv``.
+
+    Args:
+        c: The comparison.
+        csv_text: ``differences.csv``.
+        band: With a parameter source, the band whose rows to show; with
+            :data:`FULL_BAND` a column gives the share of paired draws above the
+            threshold.
+    """
     table = pd.read_csv(io.StringIO(csv_text), dtype={"scenario": str, "metric": str})
+    if band is not None:
+        table = table[table["band"] == band]
     names = c.raw_names()
     rows = []
     for label in list(c.runs)[1:]:
@@ -348,20 +433,26 @@ def differences_table(c: Comparison, csv_text: str) -> str:
                         fmt,
                     ),
                     _probability(float(r["p_mean_above"]), r["threshold"], fmt),
+                    *(
+                        [_probability(float(r["share_runs_above"]), r["threshold"], fmt)]
+                        if band == FULL_BAND
+                        else []
+                    ),
                 )
             )
-    return page.table(
-        [
-            "Scenario",
-            "Number",
-            "Pairing",
-            "Pairs",
-            "Mean difference (90% bootstrap CI)",
-            "Probability that the mean difference is above the threshold",
-        ],
-        rows,
-        numeric=(False, False, False, True, True, True),
-    )
+    header = [
+        "Scenario",
+        "Number",
+        "Pairing",
+        "Pairs",
+        "Mean difference (90% bootstrap CI)",
+        "Probability that the mean difference is above the threshold",
+    ]
+    if band == FULL_BAND:
+        header.append(
+            "Probability that the difference is above the threshold (share of paired draws)"
+        )
+    return page.table(header, rows, numeric=(False, False, False, *([True] * (len(header) - 3))))
 
 
 def _probability(p: float, threshold: object, fmt: Callable[[float], str]) -> str:

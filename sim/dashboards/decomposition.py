@@ -26,7 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.dashboards import page, palette
-from sim.dashboards.caveat import BANDS_SEED_NOISE, caveat_box
+from sim.dashboards.caveat import BANDS_SEED_NOISE, bands_with_parameters, caveat_box
 from sim.dashboards.load import NotAResultError, has_decomposition, load_decomposition
 from sim.dashboards.style import apply_style
 from sim.dashboards.text import safe, share, shorten, signed
@@ -238,13 +238,52 @@ def decomposition_sections(
         labels: Factor name -> label.
         all_metrics: One figure per metric (else only the first metric's).
     """
+    if "band" in table.columns:
+        out = [bands_table(summarise(table), labels)]
+        for i, (band, part) in enumerate(table.groupby("band", sort=False)):
+            out.append(page.heading(f"Band: {band}"))
+            out += _sections(part.drop(columns="band"), labels, all_metrics, f"-band{i}")
+        return [*out, page.paragraph(METHOD_NOTE, "note")]
+    return [*_sections(table, labels, all_metrics), page.paragraph(METHOD_NOTE, "note")]
+
+
+def _sections(
+    table: pd.DataFrame, labels: Mapping[str, str], all_metrics: bool, suffix: str = ""
+) -> list[str]:
     summary = summarise(table)
     metrics = list(pd.unique(summary["metric"]))
     shown = metrics if all_metrics else metrics[:1]
     out = [page.paragraph(story(summary, labels), "story")]
-    out += [page.figure(gap_figure(summary, m, labels), f"decomposition-{m}") for m in shown]
-    out += [summary_table(summary, labels), page.paragraph(METHOD_NOTE, "note")]
-    return out
+    out += [
+        page.figure(gap_figure(summary, m, labels), f"decomposition-{m}{suffix}") for m in shown
+    ]
+    return [*out, summary_table(summary, labels)]
+
+
+def bands_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    """Both bands side by side for the first metric: mean and 90% interval of each term.
+
+    Args:
+        summary: A summary with a ``band`` column (:func:`sim.decompose.summarise`).
+        labels: Factor name -> label.
+    """
+    metric = str(summary["metric"].iloc[0])
+    fmt = metric_format(metric)
+    bands = list(pd.unique(summary["band"]))
+    terms = list(pd.unique(summary.loc[summary["metric"] == metric, "term"]))
+    rows = []
+    for term in terms:
+        cells = [_label(term, labels)]
+        for band in bands:
+            r = _row(summary[summary["band"] == band], metric, term)
+            cells.append(
+                f"{fmt(float(r['mean']))} ({fmt(float(r['low']))} to {fmt(float(r['high']))})"
+            )
+        rows.append(cells)
+    header = ["", *[f"{metric_title(metric)}: {band} (90% interval)" for band in bands]]
+    return page.heading("Both bands", 2) + page.table(
+        header, rows, numeric=(False, *([True] * len(bands)))
+    )
 
 
 def decomposition_figures(
@@ -252,6 +291,12 @@ def decomposition_figures(
 ) -> dict[str, go.Figure]:
     """One waterfall per metric, keyed ``decomposition-<metric>`` (also image names)."""
     labels = factor_labels() if labels is None else labels
+    if "band" in table.columns:
+        return {
+            f"{key}-band{i}": fig
+            for i, (_, part) in enumerate(table.groupby("band", sort=False))
+            for key, fig in decomposition_figures(part.drop(columns="band"), labels).items()
+        }
     summary = summarise(table)
     return {
         f"decomposition-{m}": gap_figure(summary, m, labels) for m in pd.unique(summary["metric"])
@@ -307,7 +352,8 @@ def decomposition_page(data: DecompositionData) -> str:
     sections = [
         page.heading(f"{name}: where did the influence go?", 1),
         page.paragraph(meta, "meta"),
-        caveat_box(BANDS_SEED_NOISE, data.folder),
+        caveat_box(_bands_sentence(m), data.folder),
+        *_parameters_note(m),
         *decomposition_sections(data.table, labels),
         page.heading("The factors (what turning each one off means)"),
         page.table(
@@ -325,6 +371,32 @@ def decomposition_page(data: DecompositionData) -> str:
         + "</footer>",
     ]
     return page.page(f"{name}: where did the influence go?", sections)
+
+
+def _bands_sentence(manifest: Mapping[str, Any]) -> str:
+    """What the page's intervals include: seed noise only, or both bands."""
+    parameters = manifest.get("parameters")
+    if not isinstance(parameters, dict):
+        return BANDS_SEED_NOISE
+    return bands_with_parameters(str(parameters.get("kind", "posterior")), "combination")
+
+
+def _parameters_note(manifest: Mapping[str, Any]) -> list[str]:
+    """Where the parameter sets came from (a decomposition with --posterior or --prior)."""
+    p = manifest.get("parameters")
+    if not isinstance(p, dict):
+        return []
+    kind = str(p.get("kind", "posterior"))
+    median = ", ".join(f"{k} = {float(v):.4g}" for k, v in p.get("median", {}).items())
+    return [
+        page.paragraph(
+            f"{len(p.get('draws', []))} parameter sets drawn from the {kind} in "
+            f"{p.get('source', '?')} (replicate k: set k and seed k for all 16 "
+            f"combinations); the seed-noise band runs at the {kind} median ({median}). "
+            "Every drawn set is in manifest.json.",
+            "meta",
+        )
+    ]
 
 
 def render_decomposition(folder: str | os.PathLike[str]) -> Path:

@@ -174,7 +174,8 @@ def load_decomposition(folder: str | os.PathLike[str]) -> pd.DataFrame:
         folder: A decomposition folder, or a run folder written with ``--decompose``.
 
     Returns:
-        The decomposition table: ``metric``, ``replicate``, ``seed``, ``term``, ``value``.
+        The decomposition table: ``metric``, ``replicate``, ``seed``, ``term``, ``value``
+        (after ``band`` when it has two bands).
 
     Raises:
         NotAResultError: If the file is missing, unreadable or lacks a column.
@@ -187,4 +188,5 @@ def load_decomposition(folder: str | os.PathLike[str]) -> pd.DataFrame:
     missing = [c for c in TABLE_COLUMNS if c not in table.columns]
     if missing:
         raise NotAResultError(f"{path}: lacks the column(s) {', '.join(missing)}")
-    return table[list(TABLE_COLUMNS)]
+    band = ["band"] if "band" in table.columns else []  # decompose --posterior or --prior
+    return table[band + list(TABLE_COLUMNS)]

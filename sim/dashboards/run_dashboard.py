@@ -13,8 +13,14 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from sim.calibration.uncertainty import BANDS_FILE
 from sim.dashboards import figures, page
-from sim.dashboards.caveat import BANDS_DECOMPOSED_RUN, BANDS_SINGLE_RUN, caveat_box
+from sim.dashboards.caveat import (
+    BANDS_DECOMPOSED_RUN,
+    BANDS_SINGLE_RUN,
+    BANDS_UNCERTAIN_RUN,
+    caveat_box,
+)
 from sim.dashboards.decomposition import run_panel as decomposition_panel
 from sim.dashboards.headline import Headline, headline
 from sim.dashboards.load import RunData, has_decomposition, load_run
@@ -110,6 +116,7 @@ def run_page(run: RunData) -> str:
         page.paragraph(story(h), "story"),
         caveat_box(
             BANDS_SINGLE_RUN
+            + (f" {BANDS_UNCERTAIN_RUN}" if (run.folder / BANDS_FILE).is_file() else "")
             + (f" {BANDS_DECOMPOSED_RUN}" if has_decomposition(run.folder) else ""),
             run.folder,
         ),

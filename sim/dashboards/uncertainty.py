@@ -1,9 +1,9 @@
-"""The uncertainty page of a run made with ``--posterior``: two bands per measure.
+"""The uncertainty page of a run made with ``--posterior`` or ``--prior``: two bands per measure.
 
 ``run SCENARIO --posterior DIR`` writes ``uncertainty.html`` beside the run's
 dashboard. For each measure it draws the 90% band of seed noise alone (at the
-posterior median parameters) inside the 90% band of parameter uncertainty and seed
-noise together, and says so in one visible line at the top.
+median parameters) inside the 90% band of parameter uncertainty and seed noise
+together, and says so in one visible line at the top (the caveat box).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.calibration.uncertainty import BANDS_FILE, FULL_BAND, SEED_BAND
+from sim.calibration.sources import FULL_BAND, SEED_BAND, ParameterSource
+from sim.calibration.uncertainty import BANDS_FILE
 from sim.dashboards import page
+from sim.dashboards.caveat import caveat_box
 from sim.dashboards.palette import BLUE, ORANGE
 from sim.dashboards.style import apply_style
 
@@ -29,18 +31,26 @@ COLOURS = {FULL_BAND: "rgba(230,159,0,0.25)", SEED_BAND: "rgba(0,114,178,0.35)"}
 LINES = {FULL_BAND: ORANGE, SEED_BAND: BLUE}
 
 
-def bands_note(draws: int) -> str:
-    """The one line saying what the bands include."""
+def bands_note(draws: int, kind: str = "posterior") -> str:
+    """The one line saying what the bands include (``kind``: posterior or prior)."""
+    whose = "the calibration's posterior" if kind == "posterior" else "the calibration's priors"
     return (
-        f"Bands (90%): blue, seed noise only ({draws} seeds at the posterior median "
+        f"Bands (90%): blue, seed noise only ({draws} seeds at the {kind} median "
         f"parameters); orange, parameter uncertainty and seed noise together ({draws} "
-        "parameter sets drawn from the calibration's posterior, one seed each)."
+        f"parameter sets drawn from {whose}, one seed each)."
     )
 
 
-def band_figure(bands: pd.DataFrame, measure: str) -> go.Figure:
-    """The two 90% bands and the medians of one measure."""
-    title, unit = TITLES[measure]
+def band_figure(bands: pd.DataFrame, measure: str, title: str | None = None) -> go.Figure:
+    """The two 90% bands and the medians of one measure.
+
+    Args:
+        bands: Long band table (:func:`sim.calibration.uncertainty.band_table`).
+        measure: One of :data:`TITLES`.
+        title: The figure's title, already escaped (default: the measure's).
+    """
+    default, unit = TITLES[measure]
+    title = default if title is None else title
     fig = go.Figure()
     for band in (FULL_BAND, SEED_BAND):
         b = bands[(bands["measure"] == measure) & (bands["band"] == band)]
@@ -80,19 +90,19 @@ def band_figure(bands: pd.DataFrame, measure: str) -> go.Figure:
     return fig
 
 
-def render_uncertainty(
-    folder: str | os.PathLike[str], posterior: str | os.PathLike[str], draws: int
-) -> Path:
+def render_uncertainty(folder: str | os.PathLike[str], source: ParameterSource, draws: int) -> Path:
     """Write ``uncertainty.html`` in a run's folder from its ``posterior_bands.csv``."""
     folder = Path(folder)
     bands = pd.read_csv(folder / BANDS_FILE)
+    kind = source.kind
     sections = [
         page.heading("What we do not know: parameter uncertainty against seed noise", 1),
-        page.paragraph(bands_note(draws), "story"),
+        caveat_box(bands_note(draws, kind), folder),
         page.paragraph(
-            f"Posterior from {posterior}; the run in this folder uses the posterior median "
-            "of each parameter. Where the orange band is much wider than the blue one, the "
-            "result depends more on what the observations leave unknown than on chance.",
+            f"Parameter sets from the {kind} in {source.location}; the run in this folder "
+            f"uses the {kind} median of each parameter. Where the orange band is much wider "
+            "than the blue one, the result depends more on what is unknown about the "
+            "parameters than on chance.",
             "meta",
         ),
     ]
