@@ -266,6 +266,9 @@ def test_ban_dates_are_inclusive():
     assert m.host.is_banned("party", dt.date(2020, 5, 31))
     assert not m.host.is_banned("party", dt.date(2020, 6, 1))
     assert not m.host.is_banned("course", dt.date(2020, 5, 1))
+    activities = ["party", "course"]
+    assert m.host.allowed(activities, dt.date(2020, 5, 31)) == ["course"]
+    assert m.host.allowed(activities, dt.date(2020, 6, 1)) == activities
 
 
 # -- shocks on the audience ----------------------------------------------------------------------
