@@ -105,15 +105,20 @@ class Ledger:
         self._totals = [0] * len(KINDS)
         # The rows: (step, date, from code, to code, cents, kind code).
         self._rows: list[tuple[int, dt.date, int, int, int, int]] = []
+        self._transposed: tuple[tuple, ...] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def _columns(self) -> tuple[tuple, ...]:
-        """The rows as six columns: step, date, from, to, cents, kind (codes for the others)."""
-        if not self._rows:
-            return ((),) * 6
-        return tuple(zip(*self._rows, strict=True))
+        """The rows as six columns: step, date, from, to, cents, kind (codes for the others).
+
+        Kept until the next transfer (the balance check and :meth:`columns` both read them).
+        """
+        if self._transposed is None or len(self._transposed[0]) != len(self._rows):
+            rows = self._rows
+            self._transposed = tuple(zip(*rows, strict=True)) if rows else ((),) * 6
+        return self._transposed
 
     @property
     def rows(self) -> tuple[Transfer, ...]:

@@ -117,6 +117,12 @@ class Intermediary(MoneyHolder):
         self.spec = spec
         self.last_report = Report()
 
+    @cached_property
+    def grant_weights(self) -> dict[str, float]:
+        """Grantee account -> its weight in the split: its loyalty or its capability."""
+        attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
+        return {g.account: max(getattr(g.spec, attr), 1e-6) for g in self.model.grantees_of(self)}
+
     def upstream_funders(self) -> list[Funder]:
         """The funders that allocate money to it."""
         return self.model.funders_of_intermediary(self)
@@ -130,8 +136,7 @@ class Intermediary(MoneyHolder):
         if not grantees or balance == 0:
             self.last_report = Report()
             return
-        attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
-        weights = [max(getattr(g.spec, attr), 1e-6) for g in grantees]
+        weights = [self.grant_weights[g.account] for g in grantees]
         planned = [0.0] * len(m.segment_index)
         total = sum(weights)
         for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
