@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sqlite3
 import subprocess
@@ -282,6 +283,27 @@ def _generations(db: Path) -> int:
         return n
     except sqlite3.Error:
         return 0
+
+
+def test_ctrl_c_is_held_outside_sampling_and_raised_at_once_inside():
+    # A Ctrl-C while pyabc writes its history would leave a transaction open (and the
+    # process waiting on its lock); outside sampling it is held until the next check.
+    from sim.calibration.samplers import held_interrupts
+
+    previous = signal.getsignal(signal.SIGINT)
+    with held_interrupts() as interrupts:
+        os.kill(os.getpid(), signal.SIGINT)  # outside sampling: held
+        time.sleep(0.05)
+        assert interrupts.pending
+        with pytest.raises(KeyboardInterrupt), interrupts.sampling():
+            pytest.fail("a held Ctrl-C must be raised before sampling starts")
+        assert not interrupts.pending
+        with pytest.raises(KeyboardInterrupt), interrupts.sampling():
+            os.kill(os.getpid(), signal.SIGINT)  # inside sampling: at once
+            time.sleep(1)
+            pytest.fail("not raised")
+        interrupts.raise_pending()  # nothing held: nothing raised
+    assert signal.getsignal(signal.SIGINT) is previous
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])

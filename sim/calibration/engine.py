@@ -159,8 +159,8 @@ def open_folder(calibration: Calibration, out: Path, resume: bool) -> tuple[Fold
 
 @contextlib.contextmanager
 def make_sampler(workers: int, scheduler: str | None) -> Iterator[tuple[Any, str]]:
-    """The pyabc sampler for these options, and a description of it."""
-    import pyabc
+    """The pyabc sampler for these options (safe to interrupt), and a description of it."""
+    from sim.calibration import samplers
 
     if scheduler:
         from distributed import Client
@@ -174,17 +174,17 @@ def make_sampler(workers: int, scheduler: str | None) -> Iterator[tuple[Any, str
         try:
             cores = sum(client.ncores().values())
             yield (
-                pyabc.sampler.DaskDistributedSampler(dask_client=client),
+                samplers.DaskDistributedSampler(dask_client=client),
                 f"Dask cluster at {scheduler} ({cores} cores)",
             )
         finally:
             client.close()
         return
     if workers == 1:
-        yield pyabc.sampler.SingleCoreSampler(), "1 process"
+        yield samplers.SingleCoreSampler(), "1 process"
         return
     yield (
-        pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers),
+        samplers.MulticoreEvalParallelSampler(n_procs=workers),
         f"{workers} local worker processes",
     )
 
@@ -224,7 +224,10 @@ def run_calibration(
     """
     _quiet_pyabc()
     # The sampler first: a cluster that cannot be reached leaves no folder behind.
-    with make_sampler(workers, scheduler) as (sampler, where):
+    from sim.calibration.samplers import held_interrupts
+
+    with make_sampler(workers, scheduler) as (sampler, where), held_interrupts() as interrupts:
+        sampler.interrupts = interrupts
         lock, resumed = open_folder(calibration, out, resume)
         try:
             return _run(
@@ -283,11 +286,13 @@ def _run(
     try:
         report.stop_reason = _loop(abc, calibration, workers, scheduler, report, on_generation)
     except KeyboardInterrupt:
-        raise CalibrationInterrupted(history.max_t + 1) from None
+        # Counted in memory rather than read from the history: nothing to wait for. (A
+        # Ctrl-C never lands inside a write: see sim.calibration.samplers.)
+        raise CalibrationInterrupted(done + len(report.per_generation)) from None
     finally:
         report.seconds = time.perf_counter() - started
-        report.generations = history.max_t + 1
-        report.runs = int(history.total_nr_simulations)
+    report.generations = history.max_t + 1
+    report.runs = int(history.total_nr_simulations)
     return report
 
 
@@ -350,3 +355,5 @@ def _loop(
         report.per_generation.append(g)
         if on_generation is not None:
             on_generation(g)
+        # A Ctrl-C held while pyabc wrote the generation (see sim.calibration.samplers).
+        abc.sampler.interrupts.raise_pending()
