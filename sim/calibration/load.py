@@ -31,11 +31,10 @@ from sim.calibration.spec import (
 )
 from sim.calibration.summaries import SUMMARIES, SummaryArgs, is_share
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean
-from sim.scenario.loader import read_yaml, resolve_extends, validate_document
-from sim.scenario.overrides import apply_override
-from sim.scenario.safe_yaml import file_problem
+from sim.scenario.loader import validate_document
+from sim.scenario.overrides import apply_override, assignment
 from sim.scenario.schema import Scenario
-from sim.sweep.load import assignment
+from sim.scenario.spec_file import read_base, read_spec, validation_problem
 
 
 @dataclass(frozen=True)
@@ -99,25 +98,10 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
         ScenarioError: With every problem found, naming the file and the fields.
     """
     path = Path(path)
-    raw = read_yaml(path)
-    try:
-        spec = CalibrationSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(str(path), [_problem(err) for err in exc.errors()]) from None
+    spec = read_spec(path, CalibrationSpec, _problem)
     base_path = Path(os.path.normpath(path.parent / spec.base))
-    problem = file_problem(base_path)
-    if problem is not None:
-        raise ScenarioError(str(path), [Problem("base", f"{problem}: {base_path}")])
-    base_doc = resolve_extends(base_path)
-    problems = _apply_set(spec, base_doc)
-    scenario = None
-    if not problems:
-        try:
-            scenario = validate_document(copy.deepcopy(base_doc), str(base_path))
-        except ScenarioError as exc:
-            problems = [
-                Problem("base", f"{base_path} (with set applied): {p}") for p in exc.problems
-            ]
+    base = read_base(path, base_path, spec.set)
+    base_doc, scenario, problems = base.doc, base.scenario, base.problems
     priors: list[Prior] = []
     targets: list[Target] = []
     if scenario is not None:
@@ -140,18 +124,6 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
     if problems:
         raise ScenarioError(str(path), problems)
     return Calibration(spec, path, base_path, base_doc, tuple(priors), tuple(targets))
-
-
-def _apply_set(spec: CalibrationSpec, doc: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for name, value in spec.set.items():
-        try:
-            text = assignment(name, value)
-        except ValueError as exc:
-            problems.append(Problem(f"set[{name}]", str(exc)))
-            continue
-        problems += [Problem(f"set[{name}]", p.message) for p in apply_override(doc, text)]
-    return problems
 
 
 def _check_prior(prior: Prior, base_doc: dict[str, Any], source: str) -> list[str]:
@@ -263,19 +235,8 @@ _NESTED: dict[str, type[BaseModel]] = {
 def _problem(
     err: dict[str, Any], prefix: str = "", model: type[BaseModel] | None = None
 ) -> Problem:
-    loc = list(err["loc"])
-    path = _path(loc, prefix)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        known = (model or _model_at(loc[:-1])).model_fields
-        return Problem(path, f"unknown field '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}")
-    if kind == "missing":
-        return Problem(path, "required field is missing")
-    msg = err["msg"].removeprefix("Value error, ")
-    found = err.get("input")
-    if "input" not in err or isinstance(found, dict | list) or kind == "value_error":
-        return Problem(path, msg)
-    return Problem(path, f"{msg}; found {found!r}")
+    where = _path(list(err["loc"]), prefix)
+    return validation_problem(err, where, _model_at if model is None else lambda _: model)
 
 
 def _path(loc: list[Any], prefix: str = "") -> str:
