@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -255,6 +256,41 @@ def test_calibrate_writes_every_table_and_the_page(tiny):
     assert set(pd.read_csv(tiny / "targets.csv")["target"]) == {"leaked", "favourable_end"}
     html = (tiny / "calibration.html").read_text(encoding="utf-8")
     assert "Bands on this page" in html
+
+
+def test_the_index_lists_a_calibration_and_report_rerenders_it(tiny, tmp_path):
+    from sim.dashboards.index import find_entries, write_index
+
+    folder = tmp_path / "results" / "cal"
+    shutil.copytree(tiny, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["name"] = "Cal <script>alert(1)</script> & co"
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "calibration.html").unlink()
+    (entry,) = find_entries(tmp_path / "results")
+    assert (entry.kind, entry.path, entry.page) == ("calibration", "cal", None)
+    assert entry.title == manifest["name"]
+    assert entry.details.startswith(
+        f"20 particles x 3 generation(s), {manifest['runs']:,} model runs; "
+        f"final epsilon {manifest['final_epsilon']:.4g}, ESS {manifest['final_ess']:.0f}; "
+        "2 parameter(s), 2 target(s)"
+    )
+    assert main(["report", str(folder)]) == 0
+    html = (folder / "calibration.html").read_text(encoding="utf-8")
+    assert "Bands on this page" in html and "<script>alert" not in html
+    index = write_index(tmp_path / "results").read_text(encoding="utf-8")
+    assert 'href="cal/calibration.html"' in index
+    assert "Cal &lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in index
+    assert "<script>alert" not in index
+
+
+def test_report_on_a_damaged_calibration_says_so(tiny, tmp_path, capsys):
+    folder = tmp_path / "cal"
+    shutil.copytree(tiny, folder)
+    (folder / "posterior.parquet").unlink()
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the calibration's results" in err and "Traceback" not in err
 
 
 def test_a_posterior_particle_reruns_exactly_from_its_seed(tiny):
