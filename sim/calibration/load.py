@@ -30,6 +30,7 @@ from sim.calibration.spec import (
     TruncatedNormalPrior,
 )
 from sim.calibration.summaries import SUMMARIES, SummaryArgs, is_share
+from sim.model.kinds import ACTOR_KINDS
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.loader import validate_document
 from sim.scenario.overrides import apply_override, assignment
@@ -210,6 +211,9 @@ def _check_args(where: str, args: SummaryArgs, scenario: Scenario) -> list[Probl
         problems.append(
             Problem(f"{where}.outlet", f"no outlet '{outlet}' in the base scenario; it has {shown}")
         )
+    actor = getattr(args, "actor", None)
+    if actor is not None:
+        problems += _check_actor(where, actor, getattr(args, "actor_kind", None), scenario)
     start, end = scenario.time.start, scenario.time.end
     for field in ("date", "start", "end"):
         value = getattr(args, field, None)
@@ -221,6 +225,22 @@ def _check_args(where: str, args: SummaryArgs, scenario: Scenario) -> list[Probl
                 )
             )
     return problems
+
+
+def _check_actor(where: str, actor: str, kind: str | None, scenario: Scenario) -> list[Problem]:
+    """A money holder's id the base scenario must have (of ``kind`` when given)."""
+    kinds = [k for k in ACTOR_KINDS.values() if k.holds_money and kind in (None, k.name)]
+    ids = [e.id for k in kinds for e in getattr(scenario, k.section.name)]
+    if actor in ids:
+        return []
+    which = f"{kind} " if kind else "money holder "
+    hint = did_you_mean(actor, ids)
+    return [
+        Problem(
+            f"{where}.actor",
+            f"no {which}'{actor}' in the base scenario{hint}; it has {', '.join(ids) or 'none'}",
+        )
+    ]
 
 
 # -- schema errors ---------------------------------------------------------------------------
