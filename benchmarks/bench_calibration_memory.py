@@ -28,8 +28,10 @@ import argparse
 import datetime as dt
 import gc
 import json
+import math
 import platform
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,7 +55,12 @@ TRUTH = {"intermediaries[curator].integrity": 0.6, "activities[language_course].
 
 
 def calibration_file(
-    folder: Path, population: int, particles: int, generations: int, predictive: int
+    folder: Path,
+    population: int,
+    particles: int,
+    generations: int,
+    predictive: int,
+    quantile: float = 0.5,
 ) -> Path:
     """A calibration file for the minimal scenario; returns its path."""
     doc = {
@@ -83,6 +90,7 @@ def calibration_file(
             "population_size": particles,
             "generations": generations,
             "predictive_draws": predictive,
+            "epsilon_quantile": quantile,
         },
     }
     path = folder / "memory.yaml"
@@ -110,13 +118,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         rows.append(
             {
                 "generation": g.t,
-                "epsilon": g.epsilon,
+                "epsilon": g.epsilon if math.isfinite(g.epsilon) else None,
                 "runs": g.runs,
                 "runs_so_far": total[0],
                 "accepted": g.accepted,
                 "ess": round(g.ess, 1),
                 "rss_mib": round(_rss_mib(), 1),
                 "peak_rss_mib": round(_peak_mib(), 1),
+                "python_blocks": sys.getallocatedblocks(),
                 "elapsed_s": round(time.perf_counter() - started, 2),
             }
         )
@@ -124,6 +133,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         print(
             f"generation {g.t:2d}: epsilon {g.epsilon:9.4g}, {g.runs:5d} runs, "
             f"RSS {r['rss_mib']:7.1f} MiB, peak {r['peak_rss_mib']:7.1f} MiB, "
+            f"{r['python_blocks']:,} Python blocks, "
             f"{r['elapsed_s']:7.1f} s",
             flush=True,
         )
@@ -131,7 +141,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = calibration_file(
-            folder, args.population, args.particles, args.generations, args.predictive
+            folder,
+            args.population,
+            args.particles,
+            args.generations,
+            args.predictive,
+            args.epsilon_quantile,
         )
         calibration = with_synthetic_targets(load_calibration(path), TRUTH)
         rss_before = _rss_mib()
@@ -176,6 +191,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "rss_growth_per_1000_runs_after_2_mib": round(
             (rss[-1] - first) / max(later_runs, 1) * 1000, 2
         ),
+        "python_blocks_growth_after_generation_2": rows[-1]["python_blocks"]
+        - rows[k]["python_blocks"],
     }
 
 
@@ -193,6 +210,13 @@ def main() -> None:
     p.add_argument("--generations", type=int, default=10)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--predictive", type=int, default=20, help="posterior predictive runs")
+    p.add_argument(
+        "--epsilon-quantile",
+        type=float,
+        default=0.5,
+        help="each epsilon is this quantile of the last distances (higher: slower descent, "
+        "steadier runs per generation)",
+    )
     p.add_argument("--out", default=str(ROOT / "benchmarks/output/calibration-memory.json"))
     args = p.parse_args()
     result = measure(args)

@@ -35,7 +35,7 @@ from sim.scenario.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.loader import validate_document
 from sim.scenario.overrides import apply_override, assignment
 from sim.scenario.schema import Scenario
-from sim.scenario.spec_file import read_base, read_spec, validation_problem
+from sim.scenario.spec_file import SchemaMap, read_base, read_spec, validation_problem
 
 
 @dataclass(frozen=True)
@@ -245,18 +245,19 @@ def _check_actor(where: str, actor: str, kind: str | None, scenario: Scenario) -
 
 # -- schema errors ---------------------------------------------------------------------------
 
-_NESTED: dict[str, type[BaseModel]] = {
-    "normal": NormalPrior,
-    "truncated_normal": TruncatedNormalPrior,
-    "beta": BetaPrior,
-}
+_SCHEMA = SchemaMap(
+    CalibrationSpec,
+    sections={"method": MethodSpec},
+    entries={"priors": PriorSpec, "targets": TargetSpec},
+    nested={"normal": NormalPrior, "truncated_normal": TruncatedNormalPrior, "beta": BetaPrior},
+)
 
 
 def _problem(
     err: dict[str, Any], prefix: str = "", model: type[BaseModel] | None = None
 ) -> Problem:
     where = _path(list(err["loc"]), prefix)
-    return validation_problem(err, where, _model_at if model is None else lambda _: model)
+    return validation_problem(err, where, _SCHEMA.model_at if model is None else lambda _: model)
 
 
 def _path(loc: list[Any], prefix: str = "") -> str:
@@ -269,16 +270,3 @@ def _path(loc: list[Any], prefix: str = "") -> str:
         elif part not in ("function-after", "function-before") and not str(part).endswith("]"):
             out += f".{part}" if out else str(part)
     return out
-
-
-def _model_at(loc: list[Any]) -> type[BaseModel]:
-    """The schema class at a location, for 'did you mean' hints."""
-    if not loc:
-        return CalibrationSpec
-    if loc[0] == "method":
-        return MethodSpec
-    if loc[0] == "targets" and len(loc) >= 2:
-        return TargetSpec
-    if loc[0] == "priors" and len(loc) >= 2:
-        return _NESTED.get(str(loc[2]), PriorSpec) if len(loc) >= 3 else PriorSpec
-    return CalibrationSpec

@@ -47,8 +47,7 @@ def render_run(
     if images:
         run = load_run(folder)
         shocks = run_shocks(run)
-        figs = _with_shock_keys(run_figures(run, shocks), shocks)
-        written += export_images(figs, Path(folder) / IMAGES)
+        written += _images(run_figures(run, shocks), shocks, folder)
     return written
 
 
@@ -58,9 +57,15 @@ def render_comparison_folder(folder: str | os.PathLike[str], *, images: bool = F
     if images:
         c = load_comparison(folder)
         shocks = comparison_shocks(c)
-        figs = _with_shock_keys(comparison_figures(c, shocks), shocks)
-        written += export_images(figs, Path(folder) / IMAGES)
+        written += _images(comparison_figures(c, shocks), shocks, folder)
     return written
+
+
+def _images(
+    figs: dict[str, go.Figure], shocks: list[Shock], folder: str | os.PathLike[str]
+) -> list[Path]:
+    """Export the figures, each time plot with the shock key, into ``folder/images``."""
+    return export_images(_with_shock_keys(figs, shocks), Path(folder) / IMAGES)
 
 
 def _with_shock_keys(figs: dict[str, go.Figure], shocks: list[Shock]) -> dict[str, go.Figure]:

@@ -113,6 +113,36 @@ def apply_set(settings: Mapping[str, Any], doc: dict[str, Any]) -> list[Problem]
     return problems
 
 
+@dataclass(frozen=True)
+class SchemaMap:
+    """Which schema class holds the fields at a location, for "did you mean" hints.
+
+    Attributes:
+        root: The file's schema.
+        sections: Top-level keys holding one model (``method`` -> its class).
+        entries: Top-level keys holding a mapping of named entries (``priors``), each
+            one of this class.
+        nested: Keys inside an entry that hold a model of their own (``normal``).
+    """
+
+    root: type[BaseModel]
+    sections: Mapping[str, type[BaseModel]]
+    entries: Mapping[str, type[BaseModel]]
+    nested: Mapping[str, type[BaseModel]]
+
+    def model_at(self, loc: list[Any]) -> type[BaseModel]:
+        """The schema class at a location of pydantic's (``["priors", "a.b", "beta"]``)."""
+        if not loc:
+            return self.root
+        head = str(loc[0])
+        if head in self.sections:
+            return self.sections[head]
+        if head in self.entries and len(loc) >= 2:
+            entry = self.entries[head]
+            return self.nested.get(str(loc[2]), entry) if len(loc) >= 3 else entry
+        return self.root
+
+
 def validation_problem(
     err: Mapping[str, Any], where: str, model_at: Callable[[list[Any]], type[BaseModel]]
 ) -> Problem:

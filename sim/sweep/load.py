@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.loader import validate_document
 from sim.scenario.overrides import apply_override, assignment
-from sim.scenario.spec_file import read_base, read_spec, validation_problem
+from sim.scenario.spec_file import SchemaMap, read_base, read_spec, validation_problem
 from sim.sweep.designs import design_size
 from sim.sweep.distributions import grid_levels, probe_values
 from sim.sweep.expressions import ExpressionError
@@ -251,15 +249,16 @@ def _integer_hint(param: ParameterSpec, exc: ScenarioError) -> str:
 
 # -- schema errors ---------------------------------------------------------------------------
 
-_NESTED: dict[str, type[BaseModel]] = {
-    "normal": Normal,
-    "lognormal": LogNormal,
-    "triangular": Triangular,
-}
+_SCHEMA = SchemaMap(
+    SweepSpec,
+    sections={"design": DesignSpec},
+    entries={"parameters": ParameterSpec},
+    nested={"normal": Normal, "lognormal": LogNormal, "triangular": Triangular},
+)
 
 
 def _problem(err: dict[str, Any]) -> Problem:
-    return validation_problem(err, _path(list(err["loc"])), _model_at)
+    return validation_problem(err, _path(list(err["loc"])), _SCHEMA.model_at)
 
 
 def _path(loc: list[Any]) -> str:
@@ -276,14 +275,3 @@ def _path(loc: list[Any]) -> str:
         elif part not in ("function-after", "function-before"):
             out += f".{part}" if out else str(part)
     return out
-
-
-def _model_at(loc: list[Any]) -> type[BaseModel]:
-    """The schema class at a location, for 'did you mean' hints."""
-    if not loc:
-        return SweepSpec
-    if loc[0] == "design":
-        return DesignSpec
-    if loc[0] == "parameters" and len(loc) >= 2:
-        return _NESTED.get(str(loc[2]), ParameterSpec) if len(loc) >= 3 else ParameterSpec
-    return SweepSpec
