@@ -55,7 +55,7 @@ def index_page(entries: list[Entry], folder: str | os.PathLike[str] | None = Non
             "meta",
         ),
         caveat_box(BANDS_INDEX, folder),
-        page.html_table(["Kind", "Folder", "Scenario", "Headline", "Created"], rows)
+        page.html_table(["Kind", "Folder", "Name", "Details", "Created"], rows)
         if rows
         else page.paragraph("No results yet: run_sim.py run SCENARIO", "note"),
     ]
