@@ -117,9 +117,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_set(run)
 
     rep = sub.add_parser(
-        "report", help="re-render the dashboard of a saved run or comparison folder"
+        "report",
+        help="re-render the page of a saved result folder (run, comparison, sweep, "
+        "calibration or decomposition)",
     )
-    rep.add_argument("folder", metavar="RESULT_DIR", help="a run's or a comparison's folder")
+    rep.add_argument(
+        "folder",
+        metavar="RESULT_DIR",
+        help="a result folder (a sweep's page: its first metric; see sweep-report for more)",
+    )
     _add_images(rep)
 
     cmp_ = sub.add_parser(
@@ -527,11 +533,12 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     _print_decomposition(result)
     print(f"results: {_shown(folder)}")
     print(f"page: {_shown(render_decomposition(folder))}")
+    _index(folder)
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Re-render the page (and images) of a saved run or comparison."""
+    """Re-render the page (and images) of a saved result folder of any kind."""
     if args.images:
         require_browser()
     folder = Path(args.folder)

@@ -111,6 +111,11 @@ def test_audits_reveal_and_replace_everyone_above_tolerance():
     fake, real = m.actors["ngo"]["fake_ngo"], m.actors["ngo"]["real_ngo"]
     assert fake.replacements == 1 and fake.integrity == 0.95  # a grantee in the audited chain
     assert real.replacements == 0  # keeps ~7%: not above tolerance
+    # Every change of leadership is in the events log, named by the holder's account.
+    logged = [e["target"] for e in m.events if e["kind"] == "replacement"]
+    assert {"intermediary:cur", "ngo:fake_ngo"} <= set(logged)
+    for holder in m.holders:
+        assert logged.count(holder.account) == holder.replacements, holder.account
     assert m.funders_by_id["f"].belief["cur"] < 0.6  # the audit showed the truth
 
 

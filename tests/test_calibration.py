@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -197,6 +198,59 @@ def test_summaries_agree_with_the_run_tables(baseline_run):
     assert 0 < before < 1 and 0 < after < 1
 
 
+def test_the_replacements_summary_counts_the_changes_of_leadership():
+    # Audits every year that catch anyone keeping anything, and a replacement shock.
+    shock = (
+        "shocks=[{type: intermediary_replacement, id: new_curator, date: 2021-06-01, "
+        "intermediary: curator, integrity: 0.9}]"
+    )
+    overrides = [
+        "audience.population=200",
+        "funders[funder].audit_probability=1",
+        "funders[funder].audit_tolerance=0",
+        "ngos[language_ngo].integrity=0.3",
+        shock,
+    ]
+    r = simulate(load_scenario(SCENARIOS / "minimal.yaml", overrides), 1)
+    e = r.events
+    audits = e[e["kind"] == "audit"]
+    # Each audit's own line names whoever it replaced: the summary must agree with it.
+    named = sum(
+        len(d.partition("; replaced ")[2].split(", "))
+        for d in audits["detail"]
+        if "; replaced " in d
+    )
+    assert named > 0
+    total = summary("replacements", r)
+    assert total == named + 1  # and the shock's
+    curator = summary("replacements", r, actor_kind="intermediary")
+    ngo = summary("replacements", r, actor_kind="ngo", actor="language_ngo")
+    assert ngo > 0 and curator + ngo == total
+    assert summary("replacements", r, actor="curator") == curator
+    shocked = e[(e["kind"] == "replacement") & e["detail"].str.contains("shock new_curator")]
+    assert list(shocked["date"]) == ["2021-06-01"]
+    first_half = summary("replacements", r, end="2021-06-30")
+    assert 0 < first_half < total
+    assert first_half + summary("replacements", r, start="2021-07-01") == total
+    with pytest.raises(ValueError, match="expected a kind of money holder"):
+        summary("replacements", r, actor_kind="funder")
+
+
+def test_a_replacements_target_must_name_a_holder_of_the_base(tmp_path, capsys):
+    text = TINY.read_text(encoding="utf-8").replace(
+        "targets:\n",
+        "targets:\n  swaps:\n    summary: replacements\n"
+        "    args: {actor_kind: ngo, actor: curator}\n    observed: 2\n    sd: 1\n",
+    )
+    path = tmp_path / "cal.yaml"
+    path.write_text(text.replace("../../scenarios/", f"{SCENARIOS}/"), encoding="utf-8")
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "targets[swaps].args.actor: no ngo 'curator' in the base scenario" in err
+    assert "it has language_ngo" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_distance_terms_and_missing_values():
     d = TargetDistance(("a", "b"), (0.1, 2.0), ("squared", "absolute"), (1.0, 3.0))
     assert d({"a": 0.3, "b": 4.0}, {"a": 0.1, "b": 0.0}) == pytest.approx(4.0 + 6.0)
@@ -256,6 +310,41 @@ def test_calibrate_writes_every_table_and_the_page(tiny):
     assert set(pd.read_csv(tiny / "targets.csv")["target"]) == {"leaked", "favourable_end"}
     html = (tiny / "calibration.html").read_text(encoding="utf-8")
     assert "Bands on this page" in html
+
+
+def test_the_index_lists_a_calibration_and_report_rerenders_it(tiny, tmp_path):
+    from sim.dashboards.index import find_entries, write_index
+
+    folder = tmp_path / "results" / "cal"
+    shutil.copytree(tiny, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["name"] = "Cal <script>alert(1)</script> & co"
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "calibration.html").unlink()
+    (entry,) = find_entries(tmp_path / "results")
+    assert (entry.kind, entry.path, entry.page) == ("calibration", "cal", None)
+    assert entry.title == manifest["name"]
+    assert entry.details.startswith(
+        f"20 particles x 3 generation(s), {manifest['runs']:,} model runs; "
+        f"final epsilon {manifest['final_epsilon']:.4g}, ESS {manifest['final_ess']:.0f}; "
+        "2 parameter(s), 2 target(s)"
+    )
+    assert main(["report", str(folder)]) == 0
+    html = (folder / "calibration.html").read_text(encoding="utf-8")
+    assert "Bands on this page" in html and "<script>alert" not in html
+    index = write_index(tmp_path / "results").read_text(encoding="utf-8")
+    assert 'href="cal/calibration.html"' in index
+    assert "Cal &lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in index
+    assert "<script>alert" not in index
+
+
+def test_report_on_a_damaged_calibration_says_so(tiny, tmp_path, capsys):
+    folder = tmp_path / "cal"
+    shutil.copytree(tiny, folder)
+    (folder / "posterior.parquet").unlink()
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the calibration's results" in err and "Traceback" not in err
 
 
 def test_a_posterior_particle_reruns_exactly_from_its_seed(tiny):

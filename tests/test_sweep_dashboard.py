@@ -152,6 +152,15 @@ def test_index_lists_sweeps(sweeps):
     assert kinds["out-sobol"][0] == "sweep"
 
 
+def test_report_rerenders_a_sweep_page(sweeps):
+    from sim.dashboards.report import render_any
+
+    page = sweeps["grid"] / "dashboard.html"
+    page.unlink(missing_ok=True)
+    assert render_any(sweeps["grid"]) == [page]
+    assert page.is_file()
+
+
 def test_sensitivity_bars_show_rbd_fast_indices_with_intervals():
     table = pd.DataFrame({"parameter": ["a", XSS], "S1": [0.7, 0.1], "S1_conf": [0.05, 0.1]})
     fig = sensitivity_bars(table, "lhs", "y")

@@ -18,6 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from sim.dashboards.report import update_index
 from sim.locks import LockedError
 from sim.scenario.errors import ScenarioError
 from sim.sweep.cli import _command
@@ -173,6 +174,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     _print_summary(out)
     print(f"results: {out}")
     print(f"page: {render_calibration(out)}")
+    index = update_index(out, RESULTS_DIR)
+    if index is not None:
+        print(f"index: {index}")
     return 0
 
 

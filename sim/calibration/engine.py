@@ -190,7 +190,12 @@ def make_sampler(workers: int, scheduler: str | None) -> Iterator[tuple[Any, str
 
 
 def _quiet_pyabc() -> None:
-    """Quieten pyabc, which logs every generation at INFO; our progress bar says the same."""
+    """Quieten pyabc, which logs every generation at INFO; our progress bar says the same.
+
+    pyabc sets its logger's level when it is imported, so it is imported first.
+    """
+    import pyabc  # noqa: F401
+
     for name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History"):
         logging.getLogger(name).setLevel(logging.WARNING)
 

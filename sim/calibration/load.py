@@ -30,12 +30,12 @@ from sim.calibration.spec import (
     TruncatedNormalPrior,
 )
 from sim.calibration.summaries import SUMMARIES, SummaryArgs, is_share
+from sim.model.kinds import ACTOR_KINDS
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean
-from sim.scenario.loader import read_yaml, resolve_extends, validate_document
-from sim.scenario.overrides import apply_override
-from sim.scenario.safe_yaml import file_problem
+from sim.scenario.loader import validate_document
+from sim.scenario.overrides import apply_override, assignment
 from sim.scenario.schema import Scenario
-from sim.sweep.load import assignment
+from sim.scenario.spec_file import SchemaMap, read_base, read_spec, validation_problem
 
 
 @dataclass(frozen=True)
@@ -99,25 +99,10 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
         ScenarioError: With every problem found, naming the file and the fields.
     """
     path = Path(path)
-    raw = read_yaml(path)
-    try:
-        spec = CalibrationSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(str(path), [_problem(err) for err in exc.errors()]) from None
+    spec = read_spec(path, CalibrationSpec, _problem)
     base_path = Path(os.path.normpath(path.parent / spec.base))
-    problem = file_problem(base_path)
-    if problem is not None:
-        raise ScenarioError(str(path), [Problem("base", f"{problem}: {base_path}")])
-    base_doc = resolve_extends(base_path)
-    problems = _apply_set(spec, base_doc)
-    scenario = None
-    if not problems:
-        try:
-            scenario = validate_document(copy.deepcopy(base_doc), str(base_path))
-        except ScenarioError as exc:
-            problems = [
-                Problem("base", f"{base_path} (with set applied): {p}") for p in exc.problems
-            ]
+    base = read_base(path, base_path, spec.set)
+    base_doc, scenario, problems = base.doc, base.scenario, base.problems
     priors: list[Prior] = []
     targets: list[Target] = []
     if scenario is not None:
@@ -140,18 +125,6 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
     if problems:
         raise ScenarioError(str(path), problems)
     return Calibration(spec, path, base_path, base_doc, tuple(priors), tuple(targets))
-
-
-def _apply_set(spec: CalibrationSpec, doc: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for name, value in spec.set.items():
-        try:
-            text = assignment(name, value)
-        except ValueError as exc:
-            problems.append(Problem(f"set[{name}]", str(exc)))
-            continue
-        problems += [Problem(f"set[{name}]", p.message) for p in apply_override(doc, text)]
-    return problems
 
 
 def _check_prior(prior: Prior, base_doc: dict[str, Any], source: str) -> list[str]:
@@ -238,6 +211,9 @@ def _check_args(where: str, args: SummaryArgs, scenario: Scenario) -> list[Probl
         problems.append(
             Problem(f"{where}.outlet", f"no outlet '{outlet}' in the base scenario; it has {shown}")
         )
+    actor = getattr(args, "actor", None)
+    if actor is not None:
+        problems += _check_actor(where, actor, getattr(args, "actor_kind", None), scenario)
     start, end = scenario.time.start, scenario.time.end
     for field in ("date", "start", "end"):
         value = getattr(args, field, None)
@@ -251,31 +227,37 @@ def _check_args(where: str, args: SummaryArgs, scenario: Scenario) -> list[Probl
     return problems
 
 
+def _check_actor(where: str, actor: str, kind: str | None, scenario: Scenario) -> list[Problem]:
+    """A money holder's id the base scenario must have (of ``kind`` when given)."""
+    kinds = [k for k in ACTOR_KINDS.values() if k.holds_money and kind in (None, k.name)]
+    ids = [e.id for k in kinds for e in getattr(scenario, k.section.name)]
+    if actor in ids:
+        return []
+    which = f"{kind} " if kind else "money holder "
+    hint = did_you_mean(actor, ids)
+    return [
+        Problem(
+            f"{where}.actor",
+            f"no {which}'{actor}' in the base scenario{hint}; it has {', '.join(ids) or 'none'}",
+        )
+    ]
+
+
 # -- schema errors ---------------------------------------------------------------------------
 
-_NESTED: dict[str, type[BaseModel]] = {
-    "normal": NormalPrior,
-    "truncated_normal": TruncatedNormalPrior,
-    "beta": BetaPrior,
-}
+_SCHEMA = SchemaMap(
+    CalibrationSpec,
+    sections={"method": MethodSpec},
+    entries={"priors": PriorSpec, "targets": TargetSpec},
+    nested={"normal": NormalPrior, "truncated_normal": TruncatedNormalPrior, "beta": BetaPrior},
+)
 
 
 def _problem(
     err: dict[str, Any], prefix: str = "", model: type[BaseModel] | None = None
 ) -> Problem:
-    loc = list(err["loc"])
-    path = _path(loc, prefix)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        known = (model or _model_at(loc[:-1])).model_fields
-        return Problem(path, f"unknown field '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}")
-    if kind == "missing":
-        return Problem(path, "required field is missing")
-    msg = err["msg"].removeprefix("Value error, ")
-    found = err.get("input")
-    if "input" not in err or isinstance(found, dict | list) or kind == "value_error":
-        return Problem(path, msg)
-    return Problem(path, f"{msg}; found {found!r}")
+    where = _path(list(err["loc"]), prefix)
+    return validation_problem(err, where, _SCHEMA.model_at if model is None else lambda _: model)
 
 
 def _path(loc: list[Any], prefix: str = "") -> str:
@@ -288,16 +270,3 @@ def _path(loc: list[Any], prefix: str = "") -> str:
         elif part not in ("function-after", "function-before") and not str(part).endswith("]"):
             out += f".{part}" if out else str(part)
     return out
-
-
-def _model_at(loc: list[Any]) -> type[BaseModel]:
-    """The schema class at a location, for 'did you mean' hints."""
-    if not loc:
-        return CalibrationSpec
-    if loc[0] == "method":
-        return MethodSpec
-    if loc[0] == "targets" and len(loc) >= 2:
-        return TargetSpec
-    if loc[0] == "priors" and len(loc) >= 2:
-        return _NESTED.get(str(loc[2]), PriorSpec) if len(loc) >= 3 else PriorSpec
-    return CalibrationSpec

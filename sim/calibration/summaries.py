@@ -31,8 +31,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sim.model.actors.holder import REPLACEMENT_EVENT
+from sim.model.kinds import ACTOR_KINDS, account_kind
 from sim.run import RunResult
 from sim.sweep.metrics import METRICS
 
@@ -229,6 +231,53 @@ def event_count(result: RunResult, args: EventCount) -> float:
     keep = e["kind"] == args.kind
     if args.target is not None:
         keep &= e["target"] == args.target
+    return float(keep.sum())
+
+
+class ReplacementCount(SummaryArgs):
+    """Changes of leadership, optionally of one kind of holder, one holder or a window."""
+
+    actor_kind: str | None = Field(
+        default=None,
+        description="Only holders of this kind (intermediary, ngo, outlet...); all when not given.",
+    )
+    actor: str | None = Field(default=None, description="Only the holder with this id.")
+    start: dt.date | None = Field(default=None, description="First date (default: the start).")
+    end: dt.date | None = Field(default=None, description="Last date (default: the end).")
+
+    @field_validator("actor_kind")
+    @classmethod
+    def _holder_kind(cls, value: str | None) -> str | None:
+        holders = [k.name for k in ACTOR_KINDS.values() if k.holds_money]
+        if value is not None and value not in holders:
+            raise ValueError(
+                f"expected a kind of money holder ({', '.join(holders)}), found '{value}'"
+            )
+        return value
+
+
+@register_summary(
+    "replacements",
+    "Number of changes of leadership (after an audit that caught a holder keeping more "
+    "than the funder tolerates, or by an intermediary_replacement shock), from the "
+    "replacement events of the run's events log.",
+    ReplacementCount,
+)
+def replacements(result: RunResult, args: ReplacementCount) -> float:
+    """Replacement events, filtered by holder kind, holder id and dates."""
+    e = result.events
+    keep = e["kind"] == REPLACEMENT_EVENT
+    accounts = e["target"].astype(str)
+    if args.actor_kind is not None:
+        keep &= accounts.map(account_kind) == args.actor_kind
+    if args.actor is not None:
+        keep &= accounts.str.partition(":")[2] == args.actor
+    if args.start is not None or args.end is not None:
+        dates = pd.to_datetime(e["date"]).dt.date
+        if args.start is not None:
+            keep &= dates >= args.start
+        if args.end is not None:
+            keep &= dates <= args.end
     return float(keep.sum())
 
 

@@ -16,6 +16,9 @@ double-click without a network. Modules:
   :mod:`~sim.dashboards.compare_dashboard`, :mod:`~sim.dashboards.index`: the pages;
 - :mod:`~sim.dashboards.caveat`: the caveat box every page carries;
 - :mod:`~sim.dashboards.images`: PNG and SVG through kaleido and a local Chromium;
+- :mod:`~sim.dashboards.results`: the kinds of result folder (run, comparison, sweep,
+  calibration, decomposition), registered in one place for the index and ``report``;
+- :mod:`~sim.dashboards.render`: a run's or comparison's page and its images;
 - :mod:`~sim.dashboards.report`: what the command line calls.
 """
 

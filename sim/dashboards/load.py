@@ -25,7 +25,7 @@ COMPARISON_FILE = "comparison.json"
 
 
 class NotAResultError(ValueError):
-    """Raised when a folder is not a readable run or comparison folder."""
+    """Raised when a folder is not a readable result folder (of the kind expected)."""
 
 
 @dataclass(frozen=True)

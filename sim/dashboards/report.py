@@ -1,7 +1,8 @@
 """Render pages (and optionally static images) from saved results, and the index.
 
-This is what the command line calls after ``run`` and ``compare``, and for
-``report``: everything here reads result folders, never runs the model.
+This is what the command line calls after each command, and for ``report``:
+everything here reads result folders, never runs the model. Which folders are results,
+and how each kind is re-rendered, is registered in :mod:`sim.dashboards.results`.
 """
 
 from __future__ import annotations
@@ -9,74 +10,39 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import plotly.graph_objects as go
-
-from sim.dashboards.compare_dashboard import (
-    comparison_figures,
-    comparison_shocks,
-    load_comparison,
-    render_comparison,
-)
-from sim.dashboards.images import export_images
 from sim.dashboards.index import write_index
-from sim.dashboards.load import NotAResultError, is_comparison_folder, load_run
-from sim.dashboards.markers import Shock, add_shock_key, run_shocks
-from sim.dashboards.run_dashboard import render_run_dashboard, run_figures
+from sim.dashboards.load import NotAResultError
+from sim.dashboards.render import IMAGES, render_comparison_folder, render_run
+from sim.dashboards.results import kind_of, kinds_sentence
 
-IMAGES = "images"
-#: Figures without a time axis get no shock key in their images.
-_NO_TIME_AXIS = {"money-flow", "money", "segments"}
+__all__ = ["IMAGES", "render_any", "render_comparison_folder", "render_run", "update_index"]
 
 
-def render_run(
-    folder: str | os.PathLike[str], *, page: bool = True, images: bool = False
-) -> list[Path]:
-    """Write a run folder's dashboard and/or its figures as PNG and SVG.
+def render_any(folder: str | os.PathLike[str], *, images: bool = False) -> list[Path]:
+    """Re-render the page of any kind of result folder (a run, comparison, sweep...).
 
     Args:
-        folder: A run's result folder.
-        page: Write ``dashboard.html``.
-        images: Write ``images/<figure>.png`` and ``.svg``.
+        folder: The result folder.
+        images: Also write its figures as PNG and SVG (runs and comparisons).
 
     Returns:
         The files written.
 
     Raises:
-        NotAResultError: If the folder is not a run's result folder.
-        BrowserNotFoundError: If images are asked for and no Chromium is found.
-    """
-    written = [render_run_dashboard(folder)] if page else []
-    if images:
-        run = load_run(folder)
-        shocks = run_shocks(run)
-        figs = _with_shock_keys(run_figures(run, shocks), shocks)
-        written += export_images(figs, Path(folder) / IMAGES)
-    return written
-
-
-def render_comparison_folder(folder: str | os.PathLike[str], *, images: bool = False) -> list[Path]:
-    """Write a comparison folder's page and optionally its figures as PNG and SVG."""
-    written = [render_comparison(folder)]
-    if images:
-        c = load_comparison(folder)
-        shocks = comparison_shocks(c)
-        figs = _with_shock_keys(comparison_figures(c, shocks), shocks)
-        written += export_images(figs, Path(folder) / IMAGES)
-    return written
-
-
-def render_any(folder: str | os.PathLike[str], *, images: bool = False) -> list[Path]:
-    """Re-render a run folder or a comparison folder, whichever it is.
-
-    Raises:
-        NotAResultError: If it is neither.
+        NotAResultError: If it is no kind of result folder, or its files are incomplete.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise NotAResultError(f"{folder}: no such folder")
-    if is_comparison_folder(folder):
-        return render_comparison_folder(folder, images=images)
-    return render_run(folder, images=images)  # load_run says what is missing, if anything
+    kind = kind_of(folder)
+    if kind is None:
+        try:  # a folder that almost is a run: load_run says which tables are missing
+            return render_run(folder, images=images)
+        except NotAResultError as exc:
+            raise NotAResultError(
+                f"{exc}; nor is it any other kind of result ({kinds_sentence()})"
+            ) from None
+    return kind.render(folder, images)
 
 
 def update_index(folder: str | os.PathLike[str], results: str | os.PathLike[str]) -> Path | None:
@@ -89,14 +55,3 @@ def update_index(folder: str | os.PathLike[str], results: str | os.PathLike[str]
     if not Path(folder).resolve().is_relative_to(results):
         return None
     return write_index(results)
-
-
-def _with_shock_keys(figs: dict[str, go.Figure], shocks: list[Shock]) -> dict[str, go.Figure]:
-    """Copies of the figures with the numbered shock key written under each time plot."""
-    out = {}
-    for fid, fig in figs.items():
-        copy = go.Figure(fig)
-        if fid not in _NO_TIME_AXIS:
-            add_shock_key(copy, shocks)
-        out[fid] = copy
-    return out

@@ -202,7 +202,7 @@ class IntermediaryReplacement(ShockBase):
 
     def apply(self, model: InfluenceModel) -> str:
         """Put a new person in the post."""
-        model.actor("intermediary", self.intermediary).replace(self.integrity)
+        model.actor("intermediary", self.intermediary).replace(self.integrity, f"shock {self.id}")
         return f"{self.intermediary} replaced (integrity {self.integrity:g})"
 
     def references(self) -> list[Reference]:

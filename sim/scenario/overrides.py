@@ -268,3 +268,25 @@ def read_path(doc: Any, path: str) -> tuple[list[Any], list[Problem]]:
                 )
         nodes = found
     return nodes, [Problem(p.path.removeprefix("--set "), p.message) for p in problems]
+
+
+def yaml_text(value: Any) -> str:
+    """The value as one line of YAML that reads back as the same value.
+
+    Raises:
+        ValueError: If it does not read back equal (NaN, for one).
+    """
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False).strip()
+    text = text.removesuffix("...").strip()
+    if yaml.safe_load(text) != value:
+        raise ValueError(f"value {value!r} cannot be written as YAML")
+    return text
+
+
+def assignment(path: str, value: Any) -> str:
+    """The ``path=value`` text that sets ``path`` to ``value`` (as ``--set`` would).
+
+    Raises:
+        ValueError: If the value cannot be written as YAML.
+    """
+    return f"{path}={yaml_text(value)}"

@@ -20,6 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from sim.dashboards.report import update_index
 from sim.locks import LockedError
 from sim.scenario.errors import ScenarioError
 from sim.sweep.analysis import sensitivity
@@ -185,6 +186,9 @@ def _finish(plan: SweepPlan, report: SweepReport) -> int:
     if report.complete and sweep.spec.design.type in SENSITIVITY_DESIGNS:
         _print_sensitivity(store, sweep.spec.metrics[0])
     print(f"results: {report.out_dir}")
+    index = update_index(report.out_dir, RESULTS_DIR)
+    if index is not None:
+        print(f"index: {index}")
     return 0 if report.complete and failures.empty else 1
 
 

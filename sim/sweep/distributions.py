@@ -16,9 +16,9 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy import stats
 
+from sim.scenario.overrides import yaml_text
 from sim.sweep.spec import ParameterSpec
 
 #: How far from 0 and 1 an unbounded distribution's coordinate is kept (its quantiles
@@ -222,16 +222,3 @@ def column_value(kind: str, value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return yaml_text(value)
-
-
-def yaml_text(value: Any) -> str:
-    """The value as one line of YAML that reads back as the same value.
-
-    Raises:
-        ValueError: If it does not read back equal (NaN, for one).
-    """
-    text = yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False).strip()
-    text = text.removesuffix("...").strip()
-    if yaml.safe_load(text) != value:
-        raise ValueError(f"value {value!r} cannot be written as YAML")
-    return text

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.errors import Problem, did_you_mean
-from sim.scenario.overrides import parse_path, select_items
-from sim.sweep.distributions import yaml_text
+from sim.scenario.overrides import parse_path, select_items, yaml_text
 from sim.sweep.expressions import FUNCTIONS, Expression, ExpressionError, parse_expression
 from sim.sweep.spec import Entries, Linear, ParameterSpec, SweepSpec, Target
 

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean
-from sim.scenario.loader import read_yaml, resolve_extends, validate_document
-from sim.scenario.overrides import apply_override
-from sim.scenario.safe_yaml import file_problem
+from sim.scenario.loader import validate_document
+from sim.scenario.overrides import apply_override, assignment
+from sim.scenario.spec_file import SchemaMap, read_base, read_spec, validation_problem
 from sim.sweep.designs import design_size
-from sim.sweep.distributions import grid_levels, probe_values, yaml_text
+from sim.sweep.distributions import grid_levels, probe_values
 from sim.sweep.expressions import ExpressionError
 from sim.sweep.links import Links, compile_links, is_variable
 from sim.sweep.metrics import METRICS, is_reference
@@ -77,11 +75,6 @@ class Sweep:
         return self.points * self.spec.replicates
 
 
-def assignment(path: str, value: Any) -> str:
-    """The ``path=value`` text that sets ``path`` to ``value`` (as ``--set`` would)."""
-    return f"{path}={yaml_text(value)}"
-
-
 def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     """Read and check a sweep file.
 
@@ -95,19 +88,10 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         ScenarioError: With every problem found, naming the file and the fields.
     """
     path = Path(path)
-    raw = read_yaml(path)
-    try:
-        spec = SweepSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(str(path), [_problem(err) for err in exc.errors()]) from None
+    spec = read_spec(path, SweepSpec, _problem)
     base_path = path.parent / spec.base
-    problem = file_problem(base_path)  # only regular files of at most 10 MiB are read
-    if problem is not None:
-        raise ScenarioError(str(path), [Problem("base", f"{problem}: {base_path}")])
-    base_doc = resolve_extends(base_path)
-    problems = _apply_set(spec, base_doc)
-    if not problems:
-        problems = _check_base(base_doc, base_path)
+    base = read_base(path, base_path, spec.set)
+    base_doc, problems = base.doc, base.problems
     if not problems and spec.from_ranges:
         spec, problems = _parameters_from_ranges(spec, base_doc, base_path)
     if not problems and DESIGNS[spec.design.type].listed and spec.design.path is not None:
@@ -149,26 +133,6 @@ def _points_from_file(spec: SweepSpec, csv_path: Path) -> tuple[SweepSpec, list[
         return spec, problems
     design = spec.design.model_copy(update={"points": points})
     return spec.model_copy(update={"design": design}), []
-
-
-def _apply_set(spec: SweepSpec, doc: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for name, value in spec.set.items():
-        try:
-            text = assignment(name, value)
-        except ValueError as exc:
-            problems.append(Problem(f"set[{name}]", str(exc)))
-            continue
-        problems += [Problem(f"set[{name}]", p.message) for p in apply_override(doc, text)]
-    return problems
-
-
-def _check_base(doc: dict[str, Any], base_path: Path) -> list[Problem]:
-    try:
-        validate_document(copy.deepcopy(doc), str(base_path))
-    except ScenarioError as exc:
-        return [Problem("base", f"{base_path} (with set applied): {p}") for p in exc.problems]
-    return []
 
 
 def _check_metrics(spec: SweepSpec) -> list[Problem]:
@@ -285,27 +249,16 @@ def _integer_hint(param: ParameterSpec, exc: ScenarioError) -> str:
 
 # -- schema errors ---------------------------------------------------------------------------
 
-_NESTED: dict[str, type[BaseModel]] = {
-    "normal": Normal,
-    "lognormal": LogNormal,
-    "triangular": Triangular,
-}
+_SCHEMA = SchemaMap(
+    SweepSpec,
+    sections={"design": DesignSpec},
+    entries={"parameters": ParameterSpec},
+    nested={"normal": Normal, "lognormal": LogNormal, "triangular": Triangular},
+)
 
 
 def _problem(err: dict[str, Any]) -> Problem:
-    loc = list(err["loc"])
-    path = _path(loc)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        hint = did_you_mean(str(loc[-1]), _model_at(loc[:-1]).model_fields)
-        return Problem(path, f"unknown field '{loc[-1]}'{hint}")
-    if kind == "missing":
-        return Problem(path, "required field is missing")
-    msg = err["msg"].removeprefix("Value error, ")
-    found = err.get("input")
-    if "input" not in err or isinstance(found, dict | list) or kind == "value_error":
-        return Problem(path, msg)
-    return Problem(path, f"{msg}; found {found!r}")
+    return validation_problem(err, _path(list(err["loc"])), _SCHEMA.model_at)
 
 
 def _path(loc: list[Any]) -> str:
@@ -322,14 +275,3 @@ def _path(loc: list[Any]) -> str:
         elif part not in ("function-after", "function-before"):
             out += f".{part}" if out else str(part)
     return out
-
-
-def _model_at(loc: list[Any]) -> type[BaseModel]:
-    """The schema class at a location, for 'did you mean' hints."""
-    if not loc:
-        return SweepSpec
-    if loc[0] == "design":
-        return DesignSpec
-    if loc[0] == "parameters" and len(loc) >= 2:
-        return _NESTED.get(str(loc[2]), ParameterSpec) if len(loc) >= 3 else ParameterSpec
-    return SweepSpec

@@ -272,7 +272,7 @@ class Funder(mesa.Agent):
             + (f"; replaced {names}" if caught else ""),
         )
         for holder in caught:
-            holder.replace(self.newcomer_integrity())
+            holder.replace(self.newcomer_integrity(), f"an audit by {self.spec.id}")
 
 
 def chain_risk(

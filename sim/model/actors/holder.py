@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
 
 
+#: The events-log kind of a change of leadership (after an audit, or by a shock).
+REPLACEMENT_EVENT = "replacement"
+
 #: The scenario-format description of every holder's ``integrity`` field.
 INTEGRITY_TEXT = (
     "Integrity of its leadership: 1 keeps nothing, 0 keeps as much as it dares. Share "
@@ -108,10 +111,23 @@ class MoneyHolder(mesa.Agent):
         """Share of incoming money its people keep now."""
         return take_share(self.integrity, self.risk)
 
-    def replace(self, integrity: float) -> None:
-        """A new leadership takes over; the balance stays with the organisation."""
+    def replace(self, integrity: float, cause: str) -> None:
+        """A new leadership takes over; the balance stays with the organisation.
+
+        The change is logged as a ``replacement`` event whose target is the holder's
+        account (``kind:id``: ids are unique only within a kind).
+
+        Args:
+            integrity: The newcomers' integrity.
+            cause: What brought it about, for the log (``"audit by funder"``...).
+        """
         self.integrity = integrity
         self.replacements += 1
+        self.model.log_event(
+            REPLACEMENT_EVENT,
+            self.account,
+            f"new leadership at {self.account} after {cause} (integrity {integrity:.2f})",
+        )
 
     def take_incoming(self) -> int:
         """Take this step's incoming money and leak the share :attr:`take` of it.
