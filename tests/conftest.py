@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,13 @@ from sim.scenario.overrides import deep_merge
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+# Tests interrupt commands they start with SIGINT, as Ctrl-C would. A shell starting the
+# suite as a background job sets SIGINT to "ignored", which every child would inherit
+# (and then never stop); a handler, unlike "ignored", is not inherited across exec, so
+# with one here the children start with the default Ctrl-C behaviour.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: A small scenario with one of everything: two intermediaries, two NGOs (one a
 #: facade), an outlet, two segments and no shocks.
