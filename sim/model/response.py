@@ -191,13 +191,13 @@ def _respond_loop(
                 if not live[c]:
                     continue
                 dc, sm, p = decay[c], step_mean[c], p_reached[c, k]
+                row = stock[c, start : start + m]
                 if p > 0.0:
                     add = dose[c, k]
                     # SplitMix64: the counter-th output is mix(key + (counter + 1) * gamma).
                     base = key + (first + np.uint64(c * n + start + 1)) * gamma
                     # Written with selects rather than branches (here and below), so that
                     # the compiler can run several people at once in vector registers.
-                    row = stock[c, start : start + m]
                     for j in range(m):
                         z = base + np.uint64(j) * gamma
                         z = (z ^ (z >> s30)) * mix1
@@ -208,24 +208,15 @@ def _respond_loop(
                         s = s + add if r else s
                         hit[j] = hit[j] or r
                         row[j] = s
-                    if exposed:
-                        for j in range(m):
-                            total[j] = total[j] + sm * row[j]
-                    else:
-                        for j in range(m):
-                            total[j] = sm * row[j]
                 else:
-                    row = stock[c, start : start + m]
-                    if exposed:
-                        for j in range(m):
-                            s = row[j] * dc
-                            row[j] = s
-                            total[j] = total[j] + sm * s
-                    else:
-                        for j in range(m):
-                            s = row[j] * dc
-                            row[j] = s
-                            total[j] = sm * s
+                    for j in range(m):
+                        row[j] = row[j] * dc
+                if exposed:
+                    for j in range(m):
+                        total[j] = total[j] + sm * row[j]
+                else:
+                    for j in range(m):
+                        total[j] = sm * row[j]
                 exposed = True
             if drawn:
                 for j in range(m):
