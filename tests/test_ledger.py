@@ -99,7 +99,9 @@ def test_transfers_by_code_are_transfers_by_name():
         (r.step, r.date, r.source, r.destination, r.cents, r.kind) for r in by_name.rows
     ):
         codes = by_code.account(source), by_code.account(destination)
-        by_code.move(step, date, *codes, cents, KIND_CODES[kind])
+        by_code.at(step, date)
+        by_code.move(*codes, cents, KIND_CODES[kind])
+        assert by_code.held(codes[1]) == by_code.balance(destination)
     assert by_code.rows == by_name.rows
     assert by_code.check_books() == by_name.check_books()
     assert by_code.account("ngo:n") == by_code.account("ngo:n")  # opened once
@@ -108,7 +110,8 @@ def test_transfers_by_code_are_transfers_by_name():
 def test_overspending_by_code_names_the_account():
     led = _books()
     with pytest.raises(ValueError, match="ngo:n pays 501 cents but holds 500"):
-        led.move(2, D, led.account("ngo:n"), led.account("activity:x"), 501, KIND_CODES["grant"])
+        led.at(2, D)
+        led.move(led.account("ngo:n"), led.account("activity:x"), 501, KIND_CODES["grant"])
 
 
 def test_zero_transfers_are_not_recorded():

@@ -106,6 +106,8 @@ class Ledger:
         # The rows: (step, date, from code, to code, cents, kind code).
         self._rows: list[tuple[int, dt.date, int, int, int, int]] = []
         self._transposed: tuple[tuple, ...] | None = None
+        # The step and date of the transfers being recorded (see :meth:`at`).
+        self._step, self._date = 0, dt.date.min
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -160,6 +162,14 @@ class Ledger:
         code = self._code.get(name)
         return self._open(name) if code is None else code
 
+    def at(self, step: int, date: dt.date) -> None:
+        """Date the transfers that follow (:meth:`move`): the model calls this each step."""
+        self._step, self._date = step, date
+
+    def held(self, code: int) -> int:
+        """Return the balance in cents of the account with this code (:meth:`account`)."""
+        return self._balance[code]
+
     def transfer(
         self, step: int, date: dt.date, source: str, destination: str, cents: int, kind: str
     ) -> None:
@@ -172,12 +182,11 @@ class Ledger:
         k = _KIND_CODE.get(kind)
         if k is None:
             raise ValueError(f"unknown transfer kind '{kind}'")
-        self.move(step, date, self.account(source), self.account(destination), cents, k)
+        self.at(step, date)
+        self.move(self.account(source), self.account(destination), cents, k)
 
-    def move(
-        self, step: int, date: dt.date, source: int, destination: int, cents: int, kind: int
-    ) -> None:
-        """Record a transfer between accounts and of a kind given by code.
+    def move(self, source: int, destination: int, cents: int, kind: int) -> None:
+        """Record a transfer between accounts and of a kind given by code, dated by :meth:`at`.
 
         Account codes come from :meth:`account`, kind codes from :data:`KIND_CODES`: the
         model's actors look theirs up once, so a step's transfers skip the name lookups.
@@ -205,7 +214,7 @@ class Ledger:
         balance[source] -= cents
         balance[destination] += cents
         self._totals[kind] += cents
-        self._rows.append((step, date, source, destination, cents, kind))
+        self._rows.append((self._step, self._date, source, destination, cents, kind))
 
     def _open(self, account: str) -> int:
         """Give a new account its code."""

@@ -207,17 +207,6 @@ class InfluenceModel(mesa.Model):
         languages = self._languages[segment]
         return languages.get(language, 0.0) if languages else 1.0
 
-    def transfer(self, source: int, destination: int, cents: int, kind: int) -> None:
-        """Record a transfer in the ledger at the current step.
-
-        Args:
-            source: The payer's account code (:meth:`Ledger.account`).
-            destination: The payee's account code.
-            cents: The amount.
-            kind: The kind's code (:data:`~sim.model.ledger.KIND_CODES`).
-        """
-        self.ledger.move(self.steps, self._date, source, destination, cents, kind)
-
     def delivery_cell(self, segment: str, half_life: float) -> int:
         """Where contacts to ``segment`` through a channel of this durability are added.
 
@@ -260,6 +249,7 @@ class InfluenceModel(mesa.Model):
     def step(self) -> None:
         """Advance one step, in the order given in the class docstring."""
         self._date = self.dates[self.step_index]
+        self.ledger.at(self.steps, self._date)
         for shock in self._due.get(self.step_index, []):
             self.log_event(shock.type, shock.id, shock.apply(self) + _label(shock.label))
         self._contacts = [0.0] * len(self._contacts)

@@ -169,8 +169,10 @@ class Funder(mesa.Agent):
         code: Its account's code in the ledger.
         schedule: Cents to disburse per step (shocks rescale the remainder).
         belief: Intermediary id -> believed effectiveness in [0, 1].
-        audit_probability: Current yearly audit probability.
         reported_contacts: Contacts claimed in reports, cumulated, per segment.
+        risk: Expected penalty per unit taken that its money carries along the chain now
+            (:func:`chain_risk` of the current audit probability and publication; kept up
+            to date when either changes, since every holder reads it every step).
     """
 
     def __init__(self, model: InfluenceModel, spec: FunderSpec) -> None:
@@ -181,11 +183,12 @@ class Funder(mesa.Agent):
         self.schedule = budget_schedule(spec, model.dates)
         self.planned_cents = int(self.schedule.sum())
         self.belief = dict.fromkeys(spec.allocation, spec.initial_belief)
-        self.audit_probability = spec.audit_probability
+        self._audit_probability = spec.audit_probability
+        self._publication = spec.publication
+        self.risk = chain_risk(spec)
         self.audit_until: dt.date | None = None
         self.reported_contacts = np.zeros(len(model.segment_index))
         self.draws = model.streams["funders"]
-        self.publication = spec.publication
 
     @cached_property
     def intermediaries(self) -> list[Intermediary]:
@@ -193,9 +196,24 @@ class Funder(mesa.Agent):
         return [self.model.intermediaries_by_id[i] for i in self.spec.allocation]
 
     @property
-    def risk(self) -> float:
-        """Expected penalty per unit taken that its money carries along the chain now."""
-        return chain_risk(self.spec, self.audit_probability, self.publication)
+    def audit_probability(self) -> float:
+        """Current yearly audit probability (sets :attr:`risk` too)."""
+        return self._audit_probability
+
+    @audit_probability.setter
+    def audit_probability(self, value: float) -> None:
+        self._audit_probability = value
+        self.risk = chain_risk(self.spec, value, self._publication)
+
+    @property
+    def publication(self) -> float:
+        """Share of intended recipients who learn what was sent (sets :attr:`risk` too)."""
+        return self._publication
+
+    @publication.setter
+    def publication(self, value: float) -> None:
+        self._publication = value
+        self.risk = chain_risk(self.spec, self._audit_probability, value)
 
     def publish(self, share: float) -> None:
         """Publish transfers: a share ``share`` of intended recipients learns what was sent."""
@@ -239,7 +257,7 @@ class Funder(mesa.Agent):
         amount = int(self.schedule[self.model.step_index])
         weights = [self.spec.allocation[i] * max(self.belief[i], 1e-6) for i in self.belief]
         for agent, cents in zip(self.intermediaries, split_cents(amount, weights), strict=True):
-            self.model.transfer(self.code, agent.code, cents, DISBURSEMENT)
+            self.model.ledger.move(self.code, agent.code, cents, DISBURSEMENT)
             agent.pay_in(self.account, cents)
 
     def review(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import mesa
@@ -89,8 +90,9 @@ class MoneyHolder(mesa.Agent):
         self.received += cents
         self.received_from[payer] = self.received_from.get(payer, 0) + cents
 
+    @cached_property
     def upstream_funders(self) -> list[Funder]:
-        """The funders whose money reaches this holder (and who audit it)."""
+        """The funders whose money reaches this holder (and who audit it); fixed for the run."""
         raise NotImplementedError
 
     @property
@@ -101,7 +103,7 @@ class MoneyHolder(mesa.Agent):
         publication`` (audit probability per year; publication the share of intended
         recipients who learn what was sent).
         """
-        funders = self.upstream_funders()
+        funders = self.upstream_funders
         if len(funders) == 1:  # the usual case, without building a generator
             return funders[0].risk
         return max((f.risk for f in funders), default=0.0)
@@ -137,7 +139,7 @@ class MoneyHolder(mesa.Agent):
         """
         incoming, self.received = self.received, 0
         if incoming:
-            self.model.transfer(self.code, self.pocket, int(incoming * self.take), LEAK)
+            self.model.ledger.move(self.code, self.pocket, int(incoming * self.take), LEAK)
         return incoming
 
 
@@ -172,6 +174,7 @@ class Grantee(MoneyHolder):
         """Its state in plain words, as written to outputs."""
         return "detained" if self.detained else "open"
 
+    @cached_property
     def upstream_funders(self) -> list[Funder]:
         """The funders of the intermediaries that fund it."""
         return self.model.funders_of_grantee(self)
@@ -180,6 +183,11 @@ class Grantee(MoneyHolder):
     def expected_filter(self) -> float:
         """Share of its contacts the host state's known filters let through."""
         return 1.0
+
+    @cached_property
+    def planned_per_cent(self) -> tuple[float, ...]:
+        """:attr:`contacts_per_cent` as plain floats (read when a payer plans its report)."""
+        return tuple(self.contacts_per_cent.tolist())
 
     def delivered_for(self, payer: str) -> float:
         """Contacts made in the last step attributed to ``payer``'s money.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from sim.model.actors.holder import INTEGRITY_TEXT, MoneyHolder
+from sim.model.actors.holder import INTEGRITY_TEXT, Grantee, MoneyHolder
 from sim.model.fields import Id, Reference, Share, Strict
 from sim.model.kinds import ActorKind, Section, register_actor
 from sim.model.ledger import KIND_CODES, split_cents
@@ -53,7 +52,6 @@ class IntermediarySpec(Strict):
         return [Reference("grantees", "grantee", tuple(self.grantees))]
 
 
-@dataclass(frozen=True)
 class Report:
     """What an intermediary tells its funder about one step, in contacts.
 
@@ -64,20 +62,26 @@ class Report:
     Attributes:
         planned_by_segment: Contacts per segment that the money received would buy if all
             of it were spent as planned.
+        planned: Planned contacts, all segments.
         delivered: Contacts the grantees made with this intermediary's money (what an
             audit finds); a grantee funded by several intermediaries splits its
-            contacts among them in proportion to their money.
+            contacts among them in proportion to their money. Noted after the grantees
+            acted (:meth:`Intermediary.record_delivery`).
         hidden: Share of the shortfall (planned minus delivered) the report hides.
     """
 
-    planned_by_segment: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    delivered: float = 0.0
-    hidden: float = 0.0
+    __slots__ = ("delivered", "hidden", "planned", "planned_by_segment")
 
-    @cached_property
-    def planned(self) -> float:
-        """Planned contacts, all segments."""
-        return float(self.planned_by_segment.sum())
+    def __init__(
+        self,
+        planned_by_segment: np.ndarray | None = None,
+        delivered: float = 0.0,
+        hidden: float = 0.0,
+    ) -> None:
+        self.planned_by_segment = np.zeros(0) if planned_by_segment is None else planned_by_segment
+        self.planned = float(self.planned_by_segment.sum())
+        self.delivered = delivered
+        self.hidden = hidden
 
     @property
     def claimed(self) -> float:
@@ -118,11 +122,17 @@ class Intermediary(MoneyHolder):
         self.last_report = Report()
 
     @cached_property
-    def grant_weights(self) -> dict[str, float]:
-        """Grantee account -> its weight in the split: its loyalty or its capability."""
-        attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
-        return {g.account: max(getattr(g.spec, attr), 1e-6) for g in self.model.grantees_of(self)}
+    def grantees(self) -> list[Grantee]:
+        """The NGOs and outlets it funds, in scenario order (fixed for the run)."""
+        return self.model.grantees_of(self)
 
+    @cached_property
+    def grant_weights(self) -> dict[Grantee, float]:
+        """Grantee -> its weight in the split: its loyalty or its capability."""
+        attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
+        return {g: max(getattr(g.spec, attr), 1e-6) for g in self.grantees}
+
+    @cached_property
     def upstream_funders(self) -> list[Funder]:
         """The funders that allocate money to it."""
         return self.model.funders_of_intermediary(self)
@@ -131,29 +141,31 @@ class Intermediary(MoneyHolder):
         """Keep a share of this step's money, grant the rest, and plan the report."""
         m = self.model
         incoming = self.take_incoming()
-        grantees = [g for g in m.grantees_of(self) if g.active]
-        balance = m.ledger.balance(self.account)
+        grantees = [g for g in self.grantees if g.active]
+        balance = m.ledger.held(self.code)
         if not grantees or balance == 0:
             self.last_report = Report()
             return
-        weights = [self.grant_weights[g.account] for g in grantees]
+        weights = [self.grant_weights[g] for g in grantees]
         planned = [0.0] * len(m.segment_index)
         total = sum(weights)
+        move, account = m.ledger.move, self.account
         for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
-            m.transfer(self.code, grantee.code, cents, GRANT)
-            grantee.pay_in(self.account, cents)
+            move(self.code, grantee.code, cents, GRANT)
+            grantee.pay_in(account, cents)
             # Per segment in plain floats (the same arithmetic, in the same order, as
             # NumPy's element-wise operations; a handful of segments is too few for NumPy).
             share, filter_ = incoming * w / total, grantee.expected_filter
-            per_cent = grantee.contacts_per_cent.tolist()
-            planned = [p + share * c * filter_ for p, c in zip(planned, per_cent, strict=True)]
+            planned = [
+                p + share * c * filter_
+                for p, c in zip(planned, grantee.planned_per_cent, strict=True)
+            ]
         self.last_report = Report(np.array(planned), hidden=self.spec.report_inflation)
 
     def record_delivery(self) -> None:
         """After grantees acted, note what they delivered with its money (for the report)."""
-        delivered = sum(g.delivered_for(self.account) for g in self.model.grantees_of(self))
-        report = self.last_report
-        self.last_report = Report(report.planned_by_segment, delivered, report.hidden)
+        account = self.account
+        self.last_report.delivered = sum(g.delivered_for(account) for g in self.grantees)
 
 
 INTERMEDIARY = register_actor(

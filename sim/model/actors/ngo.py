@@ -156,7 +156,7 @@ class Ngo(Grantee):
         m = self.model
         self.take_incoming()
         self.delivered = 0.0
-        balance = m.ledger.balance(self.account)
+        balance = m.ledger.held(self.code)
         if self.detained or balance == 0:
             return
         allowed = m.host.allowed(self.spec.activities, m.date)
@@ -167,7 +167,7 @@ class Ngo(Grantee):
         delivered = 0.0
         for activity_id, cents in zip(allowed, split_cents(balance, weights), strict=True):
             account, kind, cents_per_event, persuasion, reach = self.plans[activity_id]
-            m.transfer(self.code, account, cents, kind)
+            m.ledger.move(self.code, account, cents, kind)
             events = cents / cents_per_event
             for cell, people in reach:
                 contacts = events * people * filter_

@@ -148,8 +148,8 @@ class Outlet(Grantee):
         self.delivered = self.reach_share = 0.0
         if not self.active:
             return
-        paid = min(m.ledger.balance(self.account), self.cost_per_step)
-        m.transfer(self.code, self.operations, paid, SUBSTANTIVE)
+        paid = min(m.ledger.held(self.code), self.cost_per_step)
+        m.ledger.move(self.code, self.operations, paid, SUBSTANTIVE)
         funded = paid / self.cost_per_step if self.cost_per_step else 1.0
         dependence = self.spec.funder_dependence
         capacity = (1.0 - dependence) + dependence * funded
