@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sim.model import dynamics
+from sim.model.counter_rng import CounterUniforms
 from sim.model.dynamics import deffuant_step, draw_focal, draw_pairs, hk_step
 from sim.model.model import InfluenceModel
 from sim.validation import kernels as validation
@@ -47,6 +48,12 @@ def hk_reference(x, focal, indptr, indices, confidence):
     return np.array(x)
 
 
+def stream(kind, seed):
+    """A source of uniform doubles: NumPy's generator, or the model's counter-based one."""
+    rng = np.random.default_rng(seed)
+    return rng if kind == "generator" else CounterUniforms.from_generator(rng)
+
+
 def graph_with_isolates():
     """A 10-regular graph on 200 people plus 20 people without neighbours."""
     indptr, indices = regular_graph(200, 10, seed=5)
@@ -61,8 +68,9 @@ def graph_with_isolates():
     [(0.5, 0.5, None), (0.3, 0.2, None), (2.5, 0.35, None), (0.6, 0.5, 97)],
 )
 @pytest.mark.parametrize("graph", ["regular", "isolates"])
+@pytest.mark.parametrize("kind", ["generator", "counter"])
 def test_deffuant_equals_the_sequential_reference(
-    graph, confidence, convergence, chunk, monkeypatch
+    kind, graph, confidence, convergence, chunk, monkeypatch
 ):
     if chunk is not None:  # many chunk boundaries: the doubles must still come in order
         monkeypatch.setattr(dynamics, "CHUNK_ROWS", chunk)
@@ -71,12 +79,10 @@ def test_deffuant_equals_the_sequential_reference(
     )
     n = indptr.size - 1
     x = np.random.default_rng(2).uniform(-1, 1, n)
-    pairs = draw_pairs(n, indptr, indices, 5 * n, np.random.default_rng(3))
+    pairs = draw_pairs(n, indptr, indices, 5 * n, stream(kind, 3))
     assert not pairs[2].all() if graph == "isolates" else pairs[2].all()
     expected = deffuant_reference(x, *pairs, confidence, convergence)
-    got = deffuant_step(
-        x, indptr, indices, 5 * n, confidence, convergence, np.random.default_rng(3)
-    )
+    got = deffuant_step(x, indptr, indices, 5 * n, confidence, convergence, stream(kind, 3))
     assert not np.array_equal(got, x)
     np.testing.assert_array_equal(got, expected)
 
@@ -98,7 +104,8 @@ def test_hk_equals_the_sequential_reference(graph):
 
 
 @pytest.mark.parametrize("rule", ["deffuant", "hk"])
-def test_cutting_interactions_into_steps_changes_nothing(rule):
+@pytest.mark.parametrize("kind", ["generator", "counter"])
+def test_cutting_interactions_into_steps_changes_nothing(rule, kind):
     """Two calls with a and b interactions give exactly one call with a + b."""
     indptr, indices = regular_graph(400, 10, seed=6)
     x = np.random.default_rng(7).uniform(-1, 1, 400)
@@ -111,14 +118,18 @@ def test_cutting_interactions_into_steps_changes_nothing(rule):
         def step(x, k, rng):
             return hk_step(x, indptr, indices, k, 0.6, rng)
 
-    whole_rng = np.random.default_rng(8)
+    whole_rng = stream(kind, 8)
     whole = step(x, 4347, whole_rng)  # = 1000 + 1001 + 1 + 0 + 2345, uneven cuts
-    cut_rng = np.random.default_rng(8)
+    cut_rng = stream(kind, 8)
     cut = x
     for k in (1000, 1001, 1, 0, 2345):
         cut = step(cut, k, cut_rng)
     np.testing.assert_array_equal(cut, whole)
-    assert cut_rng.bit_generator.state == whole_rng.bit_generator.state
+    if kind == "generator":
+        assert cut_rng.bit_generator.state == whole_rng.bit_generator.state
+    else:
+        drawn = 2 * 4347 if rule == "deffuant" else 4347
+        assert cut_rng.used == whole_rng.used == drawn
 
 
 def test_deffuant_conserves_the_mean():

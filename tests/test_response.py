@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.model.response import respond, respond_reference, splitmix64, uniform
+from sim.model.counter_rng import splitmix64, uniform
+from sim.model.response import respond, respond_reference
 
 
 def _case(seed: int, n_classes: int = 3, sizes=(7, 0, 40, 13, 5000)):

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from sim.model.clock import per_step
 from sim.model.compiled import compiled
-from sim.model.dynamics import PEER_RULES
+from sim.model.dynamics import PEER_RULES, Uniforms
 from sim.model.ledger import split_cents
 from sim.model.network import build_network, neighbour_arrays
 from sim.model.response import respond
@@ -165,7 +165,7 @@ class Audience:
         strength: np.ndarray,
         stance: float,
         state_pull_per_year: float,
-        rng_peer: np.random.Generator,
+        rng_peer: Uniforms,
     ) -> None:
         """Advance opinions by one step.
 
@@ -175,7 +175,7 @@ class Audience:
             strength: Sum over contacts of their persuasive strength, likewise.
             stance: The host state's stance.
             state_pull_per_year: Yearly rate of the state media's pull to the stance.
-            rng_peer: Stream for the peer-influence kernel.
+            rng_peer: Where the peer-influence kernel takes its uniform doubles.
         """
         self._params[6:] = per_step(state_pull_per_year, self.years), stance
         x = self.opinion

@@ -3,8 +3,11 @@
 Opinions live on [-1, 1] and so do the kernel parameters (a bounded-confidence threshold of
 1.2 here is 0.6 on the [0, 1] scale used in much of the literature). Every kernel takes the
 current opinions ``x``, the network in CSR form (``indptr``, ``indices``; see
-:func:`sim.model.network.neighbour_arrays`), a number of interactions and a
-``numpy.random.Generator``, and returns the opinions after one step without mutating ``x``.
+:func:`sim.model.network.neighbour_arrays`), a number of interactions and a source of
+uniform doubles (:data:`Uniforms`: a ``numpy.random.Generator``, or the model's
+counter-based :class:`~sim.model.counter_rng.CounterUniforms`, which hands out its doubles
+through the same ``random`` method about six times faster), and returns the opinions after
+one step without mutating ``x``.
 
 Random-stream alignment: the random numbers a kernel draws depend only on the number of
 interactions, the graph and the generator's state, never on the opinion values. Two runs that
@@ -13,8 +16,9 @@ even when their opinions differ, which is what the matched counterfactual (a run
 without an influence operation) relies on. The ``"none"`` rule draws nothing at all.
 
 Step-length independence: the draws are uniform doubles, one per focal person and one per
-partner, taken in order, and ``Generator.random`` hands out the same doubles whether it is
-asked for ``a + b`` of them at once or for ``a`` and then ``b``. So the sequence of pairs (or
+partner, taken in order, and ``Generator.random`` (like ``CounterUniforms.random``) hands
+out the same doubles whether it is asked for ``a + b`` of them at once or for ``a`` and
+then ``b``. So the sequence of pairs (or
 of focal people) is the same however the interactions are cut into model steps, and the
 sequential kernels (:func:`deffuant_step`, :func:`hk_step`) apply them one at a time in that
 order: two calls with ``a`` and ``b`` interactions give exactly what one call with ``a + b``
@@ -33,9 +37,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.compiled import compiled
+from sim.model.counter_rng import CounterUniforms
+
+#: Where a kernel takes its uniform doubles from: anything with ``Generator.random``'s
+#: ``random(size)`` and ``random(out=...)``.
+Uniforms = np.random.Generator | CounterUniforms
 
 
-def draw_focal(n_people: int, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+def draw_focal(n_people: int, n_draws: int, rng: Uniforms) -> np.ndarray:
     """Draw ``n_draws`` people uniformly at random, with replacement.
 
     Exactly ``n_draws`` doubles are taken from ``rng``; person ``floor(u * n_people)`` is
@@ -60,7 +69,7 @@ def draw_focal(n_people: int, n_draws: int, rng: np.random.Generator) -> np.ndar
 
 
 def draw_pairs(
-    n_people: int, indptr: np.ndarray, indices: np.ndarray, n_draws: int, rng: np.random.Generator
+    n_people: int, indptr: np.ndarray, indices: np.ndarray, n_draws: int, rng: Uniforms
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw focal people uniformly and one uniformly random neighbour for each.
 
@@ -105,12 +114,13 @@ def draw_pairs(
 CHUNK_ROWS = 1 << 16
 
 
-def _uniform_chunks(rng: np.random.Generator, rows: int, columns: int) -> Iterator[np.ndarray]:
+def _uniform_chunks(rng: Uniforms, rows: int, columns: int) -> Iterator[np.ndarray]:
     """Yield ``rng.random((rows, columns))`` in consecutive blocks of at most CHUNK_ROWS rows.
 
-    ``Generator.random`` takes one 64-bit draw per double, so the blocks hold exactly the
-    doubles of a single call, in the same order. Reusing one buffer keeps the doubles in
-    cache while a compiled loop reads them. Each block is only valid until the next one.
+    ``Generator.random`` (and ``CounterUniforms.random``) takes one 64-bit draw per double,
+    so the blocks hold exactly the doubles of a single call, in the same order. Reusing one
+    buffer keeps the doubles in cache while a compiled loop reads them. Each block is only
+    valid until the next one.
     """
     if rows < 0:
         raise ValueError(f"number of interactions must be >= 0; got {rows}")
@@ -238,7 +248,7 @@ def deffuant_step(
     n_pairs: int,
     confidence: float,
     convergence: float,
-    rng: np.random.Generator,
+    rng: Uniforms,
     *,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -317,7 +327,7 @@ def hk_step(
     indices: np.ndarray,
     n_updates: int,
     confidence: float,
-    rng: np.random.Generator,
+    rng: Uniforms,
     *,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -388,7 +398,7 @@ def voter_step(
     indptr: np.ndarray,
     indices: np.ndarray,
     n_updates: int,
-    rng: np.random.Generator,
+    rng: Uniforms,
     *,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -453,7 +463,7 @@ def no_peer_step(
     indptr: np.ndarray,
     indices: np.ndarray,
     n: int,
-    rng: np.random.Generator,
+    rng: Uniforms,
     *,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -501,7 +511,7 @@ class PeerRule:
         indptr: np.ndarray,
         indices: np.ndarray,
         n: int,
-        rng: np.random.Generator,
+        rng: Uniforms,
         spec: object,
         *,
         out: np.ndarray | None = None,

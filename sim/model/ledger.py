@@ -33,6 +33,8 @@ _KIND_NAMES = tuple(KINDS)
 #: Kind -> its code, as :meth:`Ledger.move` takes it.
 KIND_CODES = {k: n for n, k in enumerate(_KIND_NAMES)}
 _KIND_CODE = KIND_CODES
+#: Entries per ledger row: step, date, from, to, cents, kind.
+ROW = 6
 
 
 def account_prefixes(*roles: str) -> tuple[str, ...]:
@@ -88,10 +90,11 @@ class MoneySummary:
 class Ledger:
     """Append-only record of every transfer, with running balances.
 
-    Rows are kept as plain tuples (accounts and kinds as small integer codes), not as
-    one object per transfer: recording one is a single list append, and
-    :meth:`columns` hands the whole ledger over as arrays at the end. Amounts are exact
-    integer cents throughout.
+    Rows are kept in one flat list, six entries a row (accounts and kinds as small
+    integer codes), not as one object per transfer: recording one is a single list
+    extend that leaves no new object behind for the cyclic garbage collector to scan
+    (a tuple per row made it run several times a run), and :meth:`columns` hands the
+    whole ledger over as arrays at the end. Amounts are exact integer cents throughout.
     """
 
     def __init__(self) -> None:
@@ -103,23 +106,22 @@ class Ledger:
         self._is_source: list[bool] = []
         self._balance: list[int] = []
         self._totals = [0] * len(KINDS)
-        # The rows: (step, date, from code, to code, cents, kind code).
-        self._rows: list[tuple[int, dt.date, int, int, int, int]] = []
+        # The rows, one after the other: step, date, from code, to code, cents, kind code.
+        self._flat: list[int | dt.date] = []
         self._transposed: tuple[tuple, ...] | None = None
         # The step and date of the transfers being recorded (see :meth:`at`).
         self._step, self._date = 0, dt.date.min
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._flat) // ROW
 
     def _columns(self) -> tuple[tuple, ...]:
         """The rows as six columns: step, date, from, to, cents, kind (codes for the others).
 
         Kept until the next transfer (the balance check and :meth:`columns` both read them).
         """
-        if self._transposed is None or len(self._transposed[0]) != len(self._rows):
-            rows = self._rows
-            self._transposed = tuple(zip(*rows, strict=True)) if rows else ((),) * 6
+        if self._transposed is None or len(self._transposed[0]) != len(self):
+            self._transposed = tuple(self._flat[n::ROW] for n in range(ROW))
         return self._transposed
 
     @property
@@ -128,7 +130,7 @@ class Ledger:
         names, kinds = self._accounts, _KIND_NAMES
         return tuple(
             Transfer(step, date, names[s], names[d], cents, kinds[k])
-            for step, date, s, d, cents, k in self._rows
+            for step, date, s, d, cents, k in zip(*self._columns(), strict=True)
         )
 
     def columns(self) -> dict[str, np.ndarray | list]:
@@ -214,7 +216,7 @@ class Ledger:
         balance[source] -= cents
         balance[destination] += cents
         self._totals[kind] += cents
-        self._rows.append((self._step, self._date, source, destination, cents, kind))
+        self._flat.extend((self._step, self._date, source, destination, cents, kind))
 
     def _open(self, account: str) -> int:
         """Give a new account its code."""

@@ -19,6 +19,7 @@ from sim.model.actors import Funder, HostState, Intermediary, Outlet
 from sim.model.actors.holder import Grantee
 from sim.model.audience import Audience
 from sim.model.clock import step_dates, years_per_step
+from sim.model.counter_rng import CounterUniforms
 from sim.model.kinds import ACTOR_KINDS, kinds_with_role, sections
 from sim.model.ledger import Ledger
 from sim.model.recorder import StepRecorder
@@ -101,6 +102,9 @@ class InfluenceModel(mesa.Model):
             rng_network=self.streams["network"],
             reception_key=int(self.streams["exposure"].integers(2**64, dtype=np.uint64)),
         )
+        # The peer kernel's doubles: counter-based, keyed by one draw from the peer stream
+        # (the run and its counterfactual share the seed, hence the pairs).
+        self.peer_draws = CounterUniforms.from_generator(self.streams["peer"])
         self.segment_index = {s: n for n, s in enumerate(self.audience.segment_ids)}
         self._languages = {s.id: s.languages for s in scenario.audience.segments}
         self.activities_by_id = {a.id: a for a in scenario.activities}
@@ -188,7 +192,7 @@ class InfluenceModel(mesa.Model):
     @property
     def reported_shift(self) -> np.ndarray:
         """Opinion shift per segment that the funders' reports imply, summed over people."""
-        return sum(f.reported_shift for f in self.funders)
+        return sum(f.reported_shift for f in self.funders_by_id.values())
 
     def funders_of_intermediary(self, intermediary: Intermediary) -> list[Funder]:
         """The funders that allocate money to an intermediary."""
@@ -272,7 +276,7 @@ class InfluenceModel(mesa.Model):
             self.strength,
             self.host.stance,
             self.host.state_media_pull_per_year,
-            self.streams["peer"],
+            self.peer_draws,
         )
         if money_moves:
             self._do(Intermediary, "record_delivery")

@@ -10,7 +10,7 @@ is reached when ``u < p`` for the uniform number ``u = uniform(key, counter)`` w
 ``counter = (t * C + c) * N + i`` (``C`` classes, ``N`` people). ``uniform`` is
 SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators",
 OOPSLA): the ``counter``-th output of the generator seeded with ``key``, which passes
-BigCrush; its top 53 bits make a double in [0, 1). So:
+BigCrush; its top 53 bits make a double in [0, 1) (:mod:`sim.model.counter_rng`). So:
 
 - a number is computed only where a segment is reached at all (in the no-spending
   counterfactual, almost nowhere), and no N-sized array of draws is ever stored;
@@ -31,30 +31,10 @@ import math
 import numpy as np
 
 from sim.model.compiled import compiled
+from sim.model.counter_rng import GAMMA, MIX1, MIX2, TOP53, uniform
 
 #: Where every funded message pulls people (the funder's position on the [-1, 1] scale).
 MESSAGE_TARGET = 1.0
-MASK64 = (1 << 64) - 1
-GAMMA = 0x9E3779B97F4A7C15
-MIX1 = 0xBF58476D1CE4E5B9
-MIX2 = 0x94D049BB133111EB
-
-
-def splitmix64(key: int, counter: int) -> int:
-    """The ``counter``-th output (from 0) of SplitMix64 seeded with ``key`` (plain Python).
-
-    >>> splitmix64(0, 0)  # the first output of SplitMix64 seeded with 0
-    16294208416658607535
-    """
-    z = (key + (counter + 1) * GAMMA) & MASK64
-    z = ((z ^ (z >> 30)) * MIX1) & MASK64
-    z = ((z ^ (z >> 27)) * MIX2) & MASK64
-    return z ^ (z >> 31)
-
-
-def uniform(key: int, counter: int) -> float:
-    """A double in [0, 1) from the top 53 bits of :func:`splitmix64` (plain Python)."""
-    return (splitmix64(key, counter) >> 11) * 2.0**-53
 
 
 def reach_chances(
@@ -203,7 +183,7 @@ def _respond_loop(
                         z = (z ^ (z >> s30)) * mix1
                         z = (z ^ (z >> s27)) * mix2
                         z = z ^ (z >> s31)
-                        r = (z >> s11) * 1.1102230246251565e-16 < p  # top 53 bits * 2**-53
+                        r = (z >> s11) * TOP53 < p  # top 53 bits * 2**-53
                         s = row[j] * dc
                         s = s + add if r else s
                         hit[j] = hit[j] or r

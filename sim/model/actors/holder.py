@@ -184,11 +184,6 @@ class Grantee(MoneyHolder):
         """Share of its contacts the host state's known filters let through."""
         return 1.0
 
-    @cached_property
-    def planned_per_cent(self) -> tuple[float, ...]:
-        """:attr:`contacts_per_cent` as plain floats (read when a payer plans its report)."""
-        return tuple(self.contacts_per_cent.tolist())
-
     def delivered_for(self, payer: str) -> float:
         """Contacts made in the last step attributed to ``payer``'s money.
 

@@ -127,6 +127,11 @@ class Intermediary(MoneyHolder):
         return self.model.grantees_of(self)
 
     @cached_property
+    def contacts_per_cent(self) -> np.ndarray:
+        """Its grantees' planned contacts per cent, one row per grantee (fixed for the run)."""
+        return np.array([g.contacts_per_cent for g in self.grantees])
+
+    @cached_property
     def grant_weights(self) -> dict[Grantee, float]:
         """Grantee -> its weight in the split: its loyalty or its capability."""
         attr = "loyalty" if self.spec.grantee_choice == GranteeChoice.loyalty else "capability"
@@ -147,20 +152,20 @@ class Intermediary(MoneyHolder):
             self.last_report = Report()
             return
         weights = [self.grant_weights[g] for g in grantees]
-        planned = [0.0] * len(m.segment_index)
         total = sum(weights)
         move, account = m.ledger.move, self.account
+        expected = []  # per grantee: its share of the incoming money, net of known filters
         for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
             move(self.code, grantee.code, cents, GRANT)
             grantee.pay_in(account, cents)
-            # Per segment in plain floats (the same arithmetic, in the same order, as
-            # NumPy's element-wise operations; a handful of segments is too few for NumPy).
-            share, filter_ = incoming * w / total, grantee.expected_filter
-            planned = [
-                p + share * c * filter_
-                for p, c in zip(planned, grantee.planned_per_cent, strict=True)
-            ]
-        self.last_report = Report(np.array(planned), hidden=self.spec.report_inflation)
+            expected.append(incoming * w / total * grantee.expected_filter)
+        per_cent = (
+            self.contacts_per_cent
+            if len(grantees) == len(self.grantees)
+            else np.array([g.contacts_per_cent for g in grantees])
+        )
+        planned = np.array(expected) @ per_cent  # what each cent buys, per segment
+        self.last_report = Report(planned, hidden=self.spec.report_inflation)
 
     def record_delivery(self) -> None:
         """After grantees acted, note what they delivered with its money (for the report)."""
