@@ -127,7 +127,8 @@ class Audience:
             pairs=round(n * spec.peer.interactions_per_year * years),
         )
         self.years = years
-        self.reached_share = np.zeros(len(sizes))
+        #: People reached in the last step, per segment.
+        self.reached = np.zeros(len(sizes), dtype=np.int64)
         #: Segment k is people bounds[k] to bounds[k + 1] - 1.
         self.bounds = np.cumsum([0, *sizes]).astype(np.int64)
         #: Key of the counter-based reception draws (see :mod:`sim.model.response`).
@@ -197,16 +198,21 @@ class Audience:
             self._scratch,
         )
         self.steps_done += 1
-        self.reached_share = reached / self.segment_sizes
+        self.reached = reached
         peer, pairs = self.spec.peer, self.rates.pairs
         # In place: the response pass clipped opinions to [-1, 1] and the peer rules keep
         # them there.
         PEER_RULES[peer.rule].step(x, self.indptr, self.indices, pairs, rng_peer, peer, out=x)
 
     @property
+    def reached_share(self) -> np.ndarray:
+        """Share of each segment reached in the last step."""
+        return self.reached / self.segment_sizes
+
+    @property
     def reach_share(self) -> float:
         """Share of all simulated people reached in the last step."""
-        return float(self.reached_share @ self.segment_sizes / self.size)
+        return int(self.reached.sum()) / self.size
 
     def shift(self, segments: list[int], delta: float) -> None:
         """Shift opinions and predispositions of the given segments by ``delta``."""

@@ -154,6 +154,10 @@ class Ledger:
         code = self._code.get(account)
         return 0 if code is None else self._balance[code]
 
+    def totals(self) -> list[int]:
+        """The totals of all transfers by kind, in the order of :data:`KINDS`, in cents."""
+        return list(self._totals)
+
     def total(self, kind: str) -> int:
         """Return the total of all transfers of one kind, in cents."""
         code = _KIND_CODE.get(kind)
@@ -326,29 +330,55 @@ def split_cents(total: int, weights: np.ndarray | list[float]) -> list[int]:
     >>> sum(split_cents(999_999_999_999, [0.1, 0.2, 0.7]))
     999999999999
     """
-    w = [float(x) for x in weights]
-    if total == 0 or not w:
-        return [0] * len(w)
-    # Plain Python: the weights are a handful (grantees, activities, intermediaries), where
-    # NumPy's per-call overhead is most of the cost. The sum is taken in order; it is
-    # finite and positive exactly when every weight is finite and none is negative (an
-    # infinite or NaN weight makes it infinite or NaN).
-    w_sum = 0.0
-    for x in w:
-        w_sum += x
-    if not (math.isfinite(w_sum) and w_sum > 0 and min(w) >= 0):
-        raise ValueError(
-            f"split_cents needs finite non-negative weights with a positive finite sum; "
-            f"got {w[:10]!r}"
-        )
-    exact = [total * (x / w_sum) for x in w]
-    parts = [math.floor(e) for e in exact]
-    left = total - sum(parts)
-    if left:
-        # Largest remainder first; ties keep their order (a stable sort).
-        gaps = [p - e for p, e in zip(parts, exact, strict=True)]
-        order = sorted(range(len(w)), key=gaps.__getitem__)
-        step = 1 if left > 0 else -1
-        for n in range(abs(left)):
-            parts[order[n % len(order)]] += step
-    return parts
+    if total == 0 or len(weights) == 0:
+        return [0] * len(weights)
+    return CentSplitter(weights)(total)
+
+
+class CentSplitter:
+    """:func:`split_cents` for weights that stay the same from one split to the next.
+
+    The weights are checked and turned into shares once; each split then only does the
+    arithmetic of :func:`split_cents`, with the same numbers (an actor splitting its
+    money the same way every step keeps one).
+
+    Args:
+        weights: Non-negative finite weights, not all zero (at least one).
+
+    Raises:
+        ValueError: As :func:`split_cents`.
+
+    >>> split = CentSplitter([1, 1, 1])
+    >>> split(100), split(10)
+    ([34, 33, 33], [4, 3, 3])
+    """
+
+    def __init__(self, weights: np.ndarray | list[float]) -> None:
+        w = [float(x) for x in weights]
+        # Plain Python: the weights are a handful (grantees, activities, intermediaries),
+        # where NumPy's per-call overhead is most of the cost. The sum is taken in order;
+        # it is finite and positive exactly when every weight is finite and none is
+        # negative (an infinite or NaN weight makes it infinite or NaN).
+        w_sum = 0.0
+        for x in w:
+            w_sum += x
+        if not (math.isfinite(w_sum) and w_sum > 0 and min(w) >= 0):
+            raise ValueError(
+                f"split_cents needs finite non-negative weights with a positive finite sum; "
+                f"got {w[:10]!r}"
+            )
+        self._shares = [x / w_sum for x in w]
+
+    def __call__(self, total: int) -> list[int]:
+        """Split ``total`` cents (>= 0) in proportion to the weights, exactly."""
+        exact = [total * share for share in self._shares]
+        parts = [math.floor(e) for e in exact]
+        left = total - sum(parts)
+        if left:
+            # Largest remainder first; ties keep their order (a stable sort).
+            gaps = [p - e for p, e in zip(parts, exact, strict=True)]
+            order = sorted(range(len(parts)), key=gaps.__getitem__)
+            step = 1 if left > 0 else -1
+            for n in range(abs(left)):
+                parts[order[n % len(order)]] += step
+        return parts

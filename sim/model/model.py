@@ -189,11 +189,6 @@ class InfluenceModel(mesa.Model):
         """The agent of a registered kind with the given id."""
         return self.actors[kind][actor_id]
 
-    @property
-    def reported_shift(self) -> np.ndarray:
-        """Opinion shift per segment that the funders' reports imply, summed over people."""
-        return sum(f.reported_shift for f in self.funders_by_id.values())
-
     def funders_of_intermediary(self, intermediary: Intermediary) -> list[Funder]:
         """The funders that allocate money to an intermediary."""
         return self._funders_of[intermediary.spec.id]
@@ -226,16 +221,28 @@ class InfluenceModel(mesa.Model):
             self.audience.durability_class[half_life] * self._cells[1] + self.segment_index[segment]
         )
 
-    def deliver(self, cell: int, contacts: float, strength: float) -> None:
-        """Add contacts (and their summed persuasive strength) to a segment this step.
+    def deliver(
+        self, reach: tuple[tuple[int, float], ...], scale: float, persuasion: float
+    ) -> float:
+        """Add contacts to segments this step.
 
         Args:
-            cell: From :meth:`delivery_cell`.
-            contacts: Real people contacted (a person may be contacted more than once).
-            strength: The contacts' summed persuasive strength.
+            reach: Per segment reached: its delivery cell (:meth:`delivery_cell`) and a
+                number of real people; ``people * scale`` contacts are added there.
+            scale: Contacts per person listed (events held times filters, say).
+            persuasion: The persuasive strength of each contact.
+
+        Returns:
+            The contacts added, all segments (a person may be contacted more than once).
         """
-        self._contacts[cell] += contacts
-        self._strength[cell] += strength
+        contacts, strength = self._contacts, self._strength
+        total = 0.0
+        for cell, people in reach:
+            added = people * scale
+            contacts[cell] += added
+            strength[cell] += added * persuasion
+            total += added
+        return total
 
     def log_event(self, kind: str, target: str, detail: str) -> None:
         """Append to the events log."""

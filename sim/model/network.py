@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from sim.model.compiled import compiled
+
 #: First endpoints of the edges a generator fixes, their partners, and the first
 #: endpoints of the edges whose partners are drawn with homophily.
 EdgePlan = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -290,22 +292,38 @@ def _isin_sorted(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
 
 def _csr_from_keys(keys: np.ndarray, n: int) -> sp.csr_array:
     """Assemble a symmetric CSR adjacency from sorted unique undirected edge keys."""
-    lo = keys // n
-    hi = keys - lo * n
-    # Row-major keys of both directions: ``keys`` (row lo) is sorted already, so sort the
-    # mirrored half and merge the two sorted runs with a stable (run-detecting) sort.
-    mirrored = hi * n + lo
-    mirrored.sort()
-    directed = np.concatenate((keys, mirrored))
-    directed.sort(kind="stable")
-    cols = directed % n
-    degree = np.bincount(lo, minlength=n) + np.bincount(hi, minlength=n)
     idx_dtype = np.int32 if n < 2**31 else np.int64
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(degree, out=indptr[1:])
+    indices = np.empty(2 * keys.size, dtype=idx_dtype)
+    compiled(_csr_loop)(keys, n, indptr, indices)
     if indptr[-1] < 2**31:
         indptr = indptr.astype(idx_dtype)
-    data = np.ones(directed.size, dtype=np.int8)
-    adj = sp.csr_array((data, cols.astype(idx_dtype), indptr), shape=(n, n))
+    data = np.ones(indices.size, dtype=np.int8)
+    adj = sp.csr_array((data, indices, indptr), shape=(n, n))
     adj.has_sorted_indices = True
     return adj
+
+
+def _csr_loop(keys: np.ndarray, n: int, indptr: np.ndarray, indices: np.ndarray) -> None:
+    """Fill ``indptr`` (zeros, N + 1) and ``indices`` (2E) from E sorted edge keys.
+
+    A counting sort: count each person's edges, then place every edge in both of its
+    rows, in key order. Row ``r`` first receives the partners below ``r`` (from keys
+    ``lo * n + r`` with ``lo < r``, which come before ``r * n``) in increasing order, then
+    those above it (keys ``r * n + hi``), also increasing: each row ends up sorted,
+    without sorting anything.
+    """
+    for key in keys:
+        lo = key // n
+        indptr[lo + 1] += 1
+        indptr[key - lo * n + 1] += 1
+    for r in range(n):
+        indptr[r + 1] += indptr[r]
+    fill = indptr[:-1].copy()
+    for key in keys:
+        lo = key // n
+        hi = key - lo * n
+        indices[fill[lo]] = hi
+        fill[lo] += 1
+        indices[fill[hi]] = lo
+        fill[hi] += 1

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.model.ledger import KINDS
+
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
 
@@ -33,8 +35,6 @@ MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "activity_usd": ("for_show", "substantive"),
     "unspent_usd": (),
 }
-#: Ledger kinds whose cumulative totals are recorded each step.
-RECORDED_KINDS = ("disbursement", "leak", "for_show", "substantive")
 #: Opinion columns of the model table (whole population), in output order.
 OPINION_COLUMNS = ("opinion_mean", "favourable_share", "reach_share", "reported_influence")
 #: Columns of the per-step model table, in output order.
@@ -49,10 +49,10 @@ TABLE_COLUMNS = {
 class StepRecorder:
     """One row per step (and per segment, and per outlet), in arrays sized for the run.
 
-    Each step only copies the step's raw numbers (per-segment sums and counts, reach,
-    reported shift, cumulative cents) into their rows; shares and means are divided out
-    when a table is built, element by element with the same operations as a step would
-    have used, so the values are the same.
+    Each step only copies the step's raw numbers (per segment: the sum of opinions, the
+    number of favourable people, the number reached and the reported shift; the
+    cumulative cents by ledger kind) into their rows; shares and means are divided out
+    when a table is built.
 
     Args:
         dates: Start date of every step of the run.
@@ -82,10 +82,9 @@ class StepRecorder:
         self.rows = 0
         self.sums = np.zeros((n, k))
         self.above = np.zeros((n, k), dtype=np.int64)
-        self.reached = np.zeros((n, k))
-        self.reach = np.zeros(n)
+        self.reached = np.zeros((n, k), dtype=np.int64)
         self.reported = np.zeros((n, k))
-        self.cents = np.zeros((n, len(RECORDED_KINDS)), dtype=np.int64)
+        self.cents = np.zeros((n, len(KINDS)), dtype=np.int64)
         self.outlet_reach = np.zeros((n, len(outlets)))
         self.outlet_status: list[list[str]] = []
 
@@ -93,11 +92,11 @@ class StepRecorder:
         """Record the step the model has just completed."""
         a, row = model.audience, self.rows
         a.opinion_summary(model.spec.audience.favourable_threshold, self.sums[row], self.above[row])
-        self.reached[row] = a.reached_share
-        self.reach[row] = a.reach_share
-        self.reported[row] = model.reported_shift
-        ledger = model.ledger
-        self.cents[row] = [ledger.total(k) for k in RECORDED_KINDS]
+        self.reached[row] = a.reached
+        reported = self.reported[row]  # the funders' reported shifts, summed
+        for funder in model.funders_by_id.values():
+            reported += funder.reported_shift
+        self.cents[row] = model.ledger.totals()
         outlets = model.outlets_by_id.values()
         self.outlet_reach[row] = [o.reach_share for o in outlets]
         self.outlet_status.append([o.status for o in outlets])
@@ -110,7 +109,7 @@ class StepRecorder:
         out = np.empty((n, len(OPINION_COLUMNS)))
         out[:, 0] = self.sums[:n].sum(axis=1) / size
         out[:, 1] = self.above[:n].sum(axis=1) / size
-        out[:, 2] = self.reach[:n]
+        out[:, 2] = self.reached[:n].sum(axis=1) / size
         out[:, 3] = np.minimum(1.0, self.reported[:n].sum(axis=1) / self.real_population)
         return out
 
@@ -120,7 +119,7 @@ class StepRecorder:
         out = np.empty((n, len(self.segments), len(OPINION_COLUMNS)))
         out[:, :, 0] = self.sums[:n] / self.segment_sizes
         out[:, :, 1] = self.above[:n] / self.segment_sizes
-        out[:, :, 2] = self.reached[:n]
+        out[:, :, 2] = self.reached[:n] / self.segment_sizes
         out[:, :, 3] = np.minimum(1.0, self.reported[:n] / self.real_sizes)
         return out
 
@@ -139,7 +138,7 @@ class StepRecorder:
 
     def money_cents(self) -> dict[str, np.ndarray]:
         """The cumulative money columns at each recorded step, in exact integer cents."""
-        total = dict(zip(RECORDED_KINDS, self.cents[: self.rows].T, strict=True))
+        total = dict(zip(KINDS, self.cents[: self.rows].T, strict=True))
         out = {col: sum(total[k] for k in kinds) for col, kinds in MONEY_COLUMNS.items() if kinds}
         out["unspent_usd"] = out["disbursed_usd"] - out["leaked_usd"] - out["activity_usd"]
         return out

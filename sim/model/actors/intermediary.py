@@ -12,7 +12,7 @@ from pydantic import Field
 from sim.model.actors.holder import INTEGRITY_TEXT, Grantee, MoneyHolder
 from sim.model.fields import Id, Reference, Share, Strict
 from sim.model.kinds import ActorKind, Section, register_actor
-from sim.model.ledger import KIND_CODES, split_cents
+from sim.model.ledger import KIND_CODES, CentSplitter, split_cents
 
 if TYPE_CHECKING:
     from sim.model.actors.funder import Funder
@@ -138,6 +138,11 @@ class Intermediary(MoneyHolder):
         return {g: max(getattr(g.spec, attr), 1e-6) for g in self.grantees}
 
     @cached_property
+    def _split_all(self) -> CentSplitter:
+        """How it splits money when every grantee is active (most steps)."""
+        return CentSplitter(list(self.grant_weights.values()))
+
+    @cached_property
     def upstream_funders(self) -> list[Funder]:
         """The funders that allocate money to it."""
         return self.model.funders_of_intermediary(self)
@@ -151,17 +156,19 @@ class Intermediary(MoneyHolder):
         if not grantees or balance == 0:
             self.last_report = Report()
             return
+        everyone = len(grantees) == len(self.grantees)
         weights = [self.grant_weights[g] for g in grantees]
+        parts = self._split_all(balance) if everyone else split_cents(balance, weights)
         total = sum(weights)
         move, account = m.ledger.move, self.account
         expected = []  # per grantee: its share of the incoming money, net of known filters
-        for grantee, cents, w in zip(grantees, split_cents(balance, weights), weights, strict=True):
+        for grantee, cents, w in zip(grantees, parts, weights, strict=True):
             move(self.code, grantee.code, cents, GRANT)
             grantee.pay_in(account, cents)
             expected.append(incoming * w / total * grantee.expected_filter)
         per_cent = (
             self.contacts_per_cent
-            if len(grantees) == len(self.grantees)
+            if everyone
             else np.array([g.contacts_per_cent for g in grantees])
         )
         planned = np.array(expected) @ per_cent  # what each cent buys, per segment

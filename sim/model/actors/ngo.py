@@ -10,7 +10,7 @@ from pydantic import Field
 from sim.model.actors.holder import INTEGRITY_TEXT, Grantee
 from sim.model.fields import Id, Reference, Share, Strict
 from sim.model.kinds import ActorKind, Section, register_actor
-from sim.model.ledger import KIND_CODES, split_cents
+from sim.model.ledger import KIND_CODES, CentSplitter, split_cents
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
@@ -131,6 +131,9 @@ class Ngo(Grantee):
                 per_cent = people / (catalogue[a].cost_usd * 100)
                 self.contacts_per_cent[model.segment_index[segment]] += w / total * per_cent
         self.plans = {a: self._plan(model, catalogue[a]) for a in spec.activities}
+        # Its whole mix, for the steps when nothing in it is banned (most of them).
+        self._mix = list(self.plans.values())
+        self._split_mix = CentSplitter(list(spec.activities.values()))
 
     def _plan(self, model: InfluenceModel, activity: ActivitySpec) -> ActivityPlan:
         """What spending on ``activity`` does, worked out once."""
@@ -160,19 +163,21 @@ class Ngo(Grantee):
         if self.detained or balance == 0:
             return
         allowed = m.host.allowed(self.spec.activities, m.date)
-        if not allowed:
+        if len(allowed) == len(self._mix):
+            plans, parts = self._mix, self._split_mix(balance)
+        elif allowed:
+            plans = [self.plans[a] for a in allowed]
+            parts = split_cents(balance, [self.spec.activities[a] for a in allowed])
+        else:
             return
         filter_ = self.expected_filter
-        weights = [self.spec.activities[a] for a in allowed]
+        move = m.ledger.move
         delivered = 0.0
-        for activity_id, cents in zip(allowed, split_cents(balance, weights), strict=True):
-            account, kind, cents_per_event, persuasion, reach = self.plans[activity_id]
-            m.ledger.move(self.code, account, cents, kind)
-            events = cents / cents_per_event
-            for cell, people in reach:
-                contacts = events * people * filter_
-                m.deliver(cell, contacts, contacts * persuasion)
-                delivered += contacts
+        for (account, kind, cents_per_event, persuasion, reach), cents in zip(
+            plans, parts, strict=True
+        ):
+            move(self.code, account, cents, kind)
+            delivered += m.deliver(reach, cents / cents_per_event * filter_, persuasion)
         self.delivered = delivered
 
 

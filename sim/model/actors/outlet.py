@@ -154,11 +154,7 @@ class Outlet(Grantee):
         dependence = self.spec.funder_dependence
         capacity = (1.0 - dependence) + dependence * funded
         factor = capacity * self.expected_filter
-        strength = self.spec.persuasion * self.spec.credibility
-        for cell, people in self.reach:
-            contacts = people * factor
-            m.deliver(cell, contacts, contacts * strength)
-            self.delivered += contacts
+        self.delivered = m.deliver(self.reach, factor, self.spec.persuasion * self.spec.credibility)
         self.reach_share = self.delivered / m.spec.audience.real_population
 
 
