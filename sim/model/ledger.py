@@ -377,6 +377,9 @@ class CentSplitter:
         if left:
             # Largest remainder first; ties keep their order (a stable sort).
             gaps = [p - e for p, e in zip(parts, exact, strict=True)]
+            if left == 1:  # the usual case: the first of the largest remainders
+                parts[gaps.index(min(gaps))] += 1
+                return parts
             order = sorted(range(len(parts)), key=gaps.__getitem__)
             step = 1 if left > 0 else -1
             for n in range(abs(left)):

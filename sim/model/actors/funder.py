@@ -267,12 +267,13 @@ class Funder(mesa.Agent):
             self.audit_probability, self.audit_until = self.spec.audit_probability, None
         lam = self.spec.belief_learning_rate
         p_audit = audit_chance(self.audit_probability, m.years)
+        belief = self.belief
         for agent in self.intermediaries:
             report = agent.last_report
             if report.planned > 0:
-                self.reported_contacts += report.claimed_by_segment
-                seen = min(1.0, report.claimed / report.planned)
-                self.belief[agent.spec.id] += lam * (seen - self.belief[agent.spec.id])
+                claimed = report.claimed / report.planned  # share of the plan claimed
+                self.reported_contacts += report.planned_by_segment * claimed
+                belief[agent.spec.id] += lam * (min(1.0, claimed) - belief[agent.spec.id])
             # The draw happens every step, so audits do not shift other streams.
             if self.draws.random() < p_audit and report.planned > 0:
                 self._audit(agent, min(1.0, report.delivered / report.planned))

@@ -89,14 +89,6 @@ class Report:
         shortfall = max(self.planned - self.delivered, 0.0)
         return self.delivered + self.hidden * shortfall
 
-    @property
-    def claimed_by_segment(self) -> np.ndarray:
-        """Contacts claimed per segment, in the plan's proportions."""
-        planned = self.planned
-        if not planned:
-            return np.zeros_like(self.planned_by_segment)
-        return self.planned_by_segment * (self.claimed / planned)
-
 
 class Intermediary(MoneyHolder):
     """A curator or compatriot-organisation leader between a funder and grantees.
