@@ -415,6 +415,9 @@ class LocalProcesses:
     ) -> Iterator[R | LostRun]:
         """Give each worker one task at a time; yield outcomes as they finish.
 
+        A worker is handed its next task as soon as it returns an outcome, before the
+        outcome is yielded, so it does not wait while the caller stores a result.
+
         Args:
             tasks: The tasks (taken lazily, one per idle worker).
             time_limit: Seconds a task may run; a task still running then is stopped,
@@ -429,14 +432,19 @@ class LocalProcesses:
             raise ExecutorError("use the executor in a with statement")
         source = iter(tasks)
         exhausted = False
+
+        def give_next(worker: _Worker) -> None:
+            nonlocal exhausted
+            task = None if exhausted else next(source, None)
+            if task is None:
+                exhausted = True
+            else:
+                worker.give(task)
+
         while True:
             for worker in pool:
-                if worker.task is None and not exhausted:
-                    task = next(source, None)
-                    if task is None:
-                        exhausted = True
-                    else:
-                        worker.give(task)
+                if worker.task is None:
+                    give_next(worker)
             busy = [w for w in pool if w.task is not None]
             if not busy:
                 return
@@ -462,12 +470,12 @@ class LocalProcesses:
                     )
                 if kind == "started":
                     worker.started = time.monotonic()
-                elif kind == "ok":
+                elif kind in ("ok", "error"):
+                    # The worker's next task goes out before the caller handles this
+                    # outcome (storing it takes a few milliseconds it need not wait for).
                     worker.task = None
-                    yield value
-                elif kind == "error":
-                    worker.task = None
-                    yield LostRun(run_id, value)
+                    give_next(worker)
+                    yield value if kind == "ok" else LostRun(run_id, value)
                 elif kind == "died":
                     # Killed from outside (out of memory...): report what was in flight as
                     # lost and stop; --resume runs the rest.
