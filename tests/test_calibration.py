@@ -547,6 +547,30 @@ def test_calibrate_on_local_workers_and_on_a_dask_cluster(tmp_path):
         assert summarise(model.run(values), cal.targets)["leaked"] == row["simulated:leaked"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_runs_are_reported_while_each_generation_is_sampled(tmp_path, monkeypatch, workers):
+    """A generation can take minutes: its runs are counted (in forked workers too) as it goes."""
+    from sim.calibration import samplers
+    from sim.calibration.engine import run_calibration
+
+    monkeypatch.setattr(samplers, "REPORT_EVERY", 0.005)
+    seen, generations = [], []
+    run_calibration(
+        load_calibration(TINY),
+        tmp_path / "cal",
+        workers=workers,
+        on_runs=seen.append,
+        on_generation=generations.append,
+    )
+    assert len(generations) == 3
+    # Each sampling ends with its count; the last one is the last generation's runs.
+    assert seen[-1] == generations[-1].runs > 0
+    assert max(seen) >= max(g.runs for g in generations)
+    # Reports came while sampling, not only when a sampling ended.
+    assert len(seen) > 2 * len(generations)
+    assert any(0 < n < max(seen) for n in seen)
+
+
 def test_an_unreachable_scheduler_is_refused_and_nothing_written(tmp_path, capsys):
     out = tmp_path / "out"
     args = ["calibrate", str(TINY), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"]

@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -109,11 +110,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
         bar.update(done)
 
+    postfix: dict[str, str] = {}  # the last generation's numbers
+    shown = [0.0]  # when the runs were last shown
+
     def generation(g: Generation) -> None:
-        bar.set_postfix(
+        postfix.update(
             eps=f"{g.epsilon:.3g}", acc=f"{g.accepted / max(g.runs, 1):.0%}", ess=f"{g.ess:.0f}"
         )
+        bar.set_postfix(postfix, refresh=False)
         bar.update(1)
+
+    def runs(n: int) -> None:
+        # Model runs so far in the generation being sampled: the bar moves only once a
+        # generation, which can take minutes. Shown no more often than the bar refreshes.
+        now = time.monotonic()
+        if now - shown[0] >= bar.mininterval:
+            shown[0] = now
+            bar.set_postfix({**postfix, "runs": str(n)})
 
     try:
         with bar:
@@ -125,6 +138,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 resume=args.resume,
                 on_generation=generation,
                 on_start=started,
+                on_runs=runs,
             )
     except (CalibrationError, LockedError, OSError) as exc:
         return _error(str(exc))

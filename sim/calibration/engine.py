@@ -209,6 +209,7 @@ def run_calibration(
     resume: bool = False,
     on_generation: Callable[[Generation], object] | None = None,
     on_start: Callable[[int, str], object] | None = None,
+    on_runs: Callable[[int], object] | None = None,
 ) -> CalibrationReport:
     """Run the calibration's ABC-SMC in ``out`` (or continue the one stored there).
 
@@ -220,6 +221,9 @@ def run_calibration(
         resume: Continue the calibration stored in ``out``.
         on_generation: Called after each stored generation.
         on_start: Called with the generations already stored and the sampler's description.
+        on_runs: Called with the model runs so far in the generation being sampled, about
+            twice a second and when its sampling ends (local samplers only; see
+            :mod:`sim.calibration.samplers`).
 
     Returns:
         The session's report.
@@ -232,7 +236,7 @@ def run_calibration(
     from sim.calibration.samplers import held_interrupts
 
     with make_sampler(workers, scheduler) as (sampler, where), held_interrupts() as interrupts:
-        sampler.interrupts = interrupts
+        sampler.interrupts, sampler.on_runs = interrupts, on_runs
         lock, resumed = open_folder(calibration, out, resume)
         try:
             return _run(

@@ -1,4 +1,4 @@
-"""pyabc's samplers, made safe to interrupt: Ctrl-C stops model runs, never a history write.
+"""pyabc's samplers, made safe to interrupt and made to report their runs as they go.
 
 pyabc writes each generation to its SQLite history between samplings. A Ctrl-C that
 lands inside such a write leaves the transaction open; pyabc's clean-up then commits
@@ -9,6 +9,12 @@ on workers) it stops at once, as usual; at any other moment it is held and raise
 soon as pyabc has finished writing, when the next sampling would start or when the
 generation loop checks (:meth:`Interrupts.raise_pending`).
 
+A generation of a thousand particles can take minutes; so that progress shows within it,
+the local samplers count each model run in shared memory (also from forked worker
+processes) and a thread passes the count to ``on_runs`` every :data:`REPORT_EVERY`
+seconds while sampling, and once at its end. On a Dask cluster runs are not counted
+(a counter in shared memory does not reach other machines).
+
 This module imports pyabc; import it only where pyabc is needed.
 """
 
@@ -17,11 +23,16 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from ctypes import c_longlong
 from types import FrameType
 from typing import Any
 
 import pyabc
+from pyabc.sampler.util import get_mp_context
+
+#: Seconds between two reports of the runs done in the generation being sampled.
+REPORT_EVERY = 0.5
 
 
 class Interrupts:
@@ -75,26 +86,87 @@ def held_interrupts() -> Iterator[Interrupts]:
         signal.signal(signal.SIGINT, previous)
 
 
-class _Interruptible:
-    """Mixin: sampling runs in :meth:`Interrupts.sampling` (when interrupts are given)."""
+class _Counted:
+    """pyabc's ``simulate_one``, counting its calls in a shared-memory counter."""
+
+    def __init__(self, simulate_one: Callable[[], Any], counter: Any) -> None:
+        self.simulate_one = simulate_one
+        self.counter = counter
+
+    def __call__(self) -> Any:
+        result = self.simulate_one()
+        with self.counter.get_lock():
+            self.counter.value += 1
+        return result
+
+
+class _Reporting:
+    """Mixin: sampling is interruptible (:class:`Interrupts`) and reports its runs.
+
+    Attributes:
+        interrupts: Where Ctrl-C goes (None: Python's default).
+        on_runs: Called with the number of model runs so far in the generation being
+            sampled, every :data:`REPORT_EVERY` seconds and at the end of the sampling
+            (None: not counted).
+    """
 
     interrupts: Interrupts | None = None
+    on_runs: Callable[[int], object] | None = None
 
-    def sample_until_n_accepted(self, *args: Any, **kwargs: Any) -> Any:
-        """Sample as pyabc does, with Ctrl-C raised at once."""
-        if self.interrupts is None:
-            return super().sample_until_n_accepted(*args, **kwargs)
-        with self.interrupts.sampling():
-            return super().sample_until_n_accepted(*args, **kwargs)
+    @property
+    def counts_runs(self) -> bool:
+        """Whether a counter in this machine's shared memory reaches every run."""
+        return True
+
+    def sample_until_n_accepted(self, n: int, simulate_one: Any, *args: Any, **kwargs: Any) -> Any:
+        """Sample as pyabc does, with Ctrl-C raised at once and the runs reported."""
+        with contextlib.ExitStack() as stack:
+            if self.on_runs is not None and self.counts_runs:
+                simulate_one = stack.enter_context(self._counting(simulate_one, self.on_runs))
+            if self.interrupts is not None:
+                stack.enter_context(self.interrupts.sampling())
+            return super().sample_until_n_accepted(n, simulate_one, *args, **kwargs)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _counting(
+        simulate_one: Callable[[], Any], on_runs: Callable[[int], object]
+    ) -> Iterator[_Counted]:
+        """``simulate_one`` counted, with a thread reporting the count meanwhile."""
+        counter = get_mp_context().Value(c_longlong, 0)  # pyabc's context: forks share it
+        done = threading.Event()
+
+        def report() -> None:
+            while not done.wait(REPORT_EVERY):
+                on_runs(counter.value)
+
+        thread = threading.Thread(target=report, name="calibration runs", daemon=True)
+        thread.start()
+        try:
+            yield _Counted(simulate_one, counter)
+        finally:
+            done.set()
+            thread.join()
+        on_runs(counter.value)
 
 
-class SingleCoreSampler(_Interruptible, pyabc.sampler.SingleCoreSampler):
+class SingleCoreSampler(_Reporting, pyabc.sampler.SingleCoreSampler):
     """pyabc's single-core sampler (the model runs in this process)."""
 
 
-class MulticoreEvalParallelSampler(_Interruptible, pyabc.sampler.MulticoreEvalParallelSampler):
+class MulticoreEvalParallelSampler(_Reporting, pyabc.sampler.MulticoreEvalParallelSampler):
     """pyabc's evaluation-parallel sampler on local worker processes."""
 
+    @property
+    def counts_runs(self) -> bool:
+        """Whether the workers are forked (then they share the counter)."""
+        return not self.pickle  # pickled for the other start methods: a counter cannot be
 
-class DaskDistributedSampler(_Interruptible, pyabc.sampler.DaskDistributedSampler):
-    """pyabc's sampler on a Dask cluster."""
+
+class DaskDistributedSampler(_Reporting, pyabc.sampler.DaskDistributedSampler):
+    """pyabc's sampler on a Dask cluster (its runs are not counted)."""
+
+    @property
+    def counts_runs(self) -> bool:
+        """Never: the runs are on other machines."""
+        return False
