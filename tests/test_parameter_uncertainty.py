@@ -192,6 +192,25 @@ def test_the_comparison_page_shows_both_bands_and_says_so(compared):
     assert "Bigger <b>budget</b>" not in html and "Bigger &lt;b&gt;budget&lt;/b&gt;" in html
 
 
+def test_the_two_band_figures_are_among_the_comparison_figures(compared):
+    """So ``--images`` exports them too; they have no shock markers, so no shock key."""
+    import datetime as dt
+
+    from sim.dashboards.compare_dashboard import comparison_figures, load_comparison
+    from sim.dashboards.markers import Shock
+    from sim.dashboards.render import _with_shock_keys
+
+    c = load_comparison(compared)
+    figs = comparison_figures(c)
+    assert {"bands-0", "bands-1"} <= set(figs)
+    assert "attributable opinion (90% bands)" in figs["bands-0"].layout.title.text
+    day = pd.Timestamp(dt.date(2021, 6, 1))
+    keyed = _with_shock_keys(figs, [Shock(1, "s", "sentiment", day, day, "a shock")])
+    count = {fid: len(fig.layout.annotations) for fid, fig in figs.items()}
+    assert len(keyed["bands-0"].layout.annotations) == count["bands-0"]
+    assert len(keyed["trajectories"].layout.annotations) == count["trajectories"] + 1
+
+
 def test_prior_draws_make_the_same_bytes_twice_on_any_executor_and_a_wider_band(files, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     assert compare(files, one, "--prior", str(files[0]), replicates=4) == 0

@@ -134,6 +134,10 @@ def load_comparison(folder: str | os.PathLike[str]) -> Comparison:
     return Comparison(folder, manifest, runs, drawn)
 
 
+#: Id prefix of the figures of each scenario's two bands (``bands-0``...).
+BANDS_PREFIX = "bands-"
+
+
 def comparison_figures(c: Comparison, shocks: list[Shock] | None = None) -> dict[str, go.Figure]:
     """The comparison's figures, keyed by a short id (also the image file name)."""
     names = c.names()
@@ -168,6 +172,32 @@ def comparison_figures(c: Comparison, shocks: list[Shock] | None = None) -> dict
     )
     metrics = {label: aggregate.run_metrics(runs) for label, runs in c.runs.items()}
     out["money"] = compare_figures.money_figure(metrics, names, colours)
+    if c.parameter_runs:
+        out |= parameter_band_figures(c)
+    return out
+
+
+def parameter_band_figures(c: Comparison) -> dict[str, go.Figure]:
+    """Per scenario, attributable opinion's band of seed noise against the band with parameters.
+
+    Keyed :data:`BANDS_PREFIX` and the scenario's position; only for a comparison run with
+    ``--posterior`` or ``--prior``.
+    """
+    from sim.calibration.uncertainty import band_table
+    from sim.dashboards.uncertainty import band_figure
+
+    names = c.names()
+    out = {}
+    for i, label in enumerate(c.runs):
+        bands = pd.concat(
+            [
+                band_table(SEED_BAND, [r.trajectories for r in c.runs[label]]),
+                band_table(FULL_BAND, [r.trajectories for r in c.parameter_runs[label]]),
+            ],
+            ignore_index=True,
+        )
+        title = f"{names[label]}: attributable opinion (90% bands)"
+        out[f"{BANDS_PREFIX}{i}"] = band_figure(bands, "attributable_opinion", title)
     return out
 
 
@@ -309,7 +339,7 @@ def comparison_page(c: Comparison) -> str:
             + ("" if kind is None else f": seed noise only, at the {kind} median parameters")
         ),
         summary_table(c),
-        *([] if kind is None else parameter_sections(c, kind)),
+        *([] if kind is None else parameter_sections(c, kind, figs)),
         page.heading(
             "Over time" + ("" if kind is None else f" (seed noise only, at the {kind} median)")
         ),
@@ -363,14 +393,11 @@ DIFFERENCE_ROWS: tuple[tuple[str, Callable[[float], str]], ...] = (
 )
 
 
-def parameter_sections(c: Comparison, kind: str) -> list[str]:
+def parameter_sections(c: Comparison, kind: str, figs: dict[str, go.Figure]) -> list[str]:
     """The summary of the band with parameter uncertainty and each scenario's two bands."""
-    from sim.calibration.uncertainty import band_table
-    from sim.dashboards.uncertainty import band_figure
-
     p = c.manifest.get("parameters", {})
     median = ", ".join(f"{k} = {v:.4g}" for k, v in p.get("median", {}).items())
-    out = [
+    return [
         page.heading(
             f"Summary with parameter uncertainty (parameter set k drawn from the {kind}, seed k)"
         ),
@@ -383,19 +410,8 @@ def parameter_sections(c: Comparison, kind: str) -> list[str]:
         ),
         summary_table(c, c.parameter_runs),
         page.heading("Attributable opinion: seed noise against parameters and seed noise"),
+        *(page.figure(figs[fid], fid) for fid in figs if fid.startswith(BANDS_PREFIX)),
     ]
-    names = c.names()
-    for i, label in enumerate(c.runs):
-        bands = pd.concat(
-            [
-                band_table(SEED_BAND, [r.trajectories for r in c.runs[label]]),
-                band_table(FULL_BAND, [r.trajectories for r in c.parameter_runs[label]]),
-            ],
-            ignore_index=True,
-        )
-        title = f"{names[label]}: attributable opinion (90% bands)"
-        out.append(page.figure(band_figure(bands, "attributable_opinion", title), f"bands-{i}"))
-    return out
 
 
 def differences_table(c: Comparison, csv_text: str, band: str | None = None) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from sim.dashboards.compare_dashboard import (
+    BANDS_PREFIX,
     comparison_figures,
     comparison_shocks,
     load_comparison,
@@ -22,8 +23,9 @@ from sim.dashboards.markers import Shock, add_shock_key, run_shocks
 from sim.dashboards.run_dashboard import render_run_dashboard, run_figures
 
 IMAGES = "images"
-#: Figures without a time axis get no shock key in their images.
-_NO_TIME_AXIS = {"money-flow", "money", "segments"}
+#: Figures without the shock markers get no shock key in their images (and a
+#: comparison's band figures, ``bands-<n>``, none either).
+_NO_SHOCK_MARKERS = {"money-flow", "money", "segments"}
 
 
 def render_run(
@@ -73,7 +75,7 @@ def _with_shock_keys(figs: dict[str, go.Figure], shocks: list[Shock]) -> dict[st
     out = {}
     for fid, fig in figs.items():
         copy = go.Figure(fig)
-        if fid not in _NO_TIME_AXIS:
+        if fid not in _NO_SHOCK_MARKERS and not fid.startswith(BANDS_PREFIX):
             add_shock_key(copy, shocks)
         out[fid] = copy
     return out
