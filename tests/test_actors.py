@@ -119,6 +119,29 @@ def test_audits_reveal_and_replace_everyone_above_tolerance():
     assert m.funders_by_id["f"].belief["cur"] < 0.6  # the audit showed the truth
 
 
+def test_every_holder_feels_the_current_oversight():
+    """The funder keeps its chain risk in step with audits and publication, wherever they change."""
+    from sim.model.actors.funder import chain_risk
+    from sim.model.actors.holder import take_share
+
+    m = model({"funders": [{"id": "f", "audit_probability": 0.1}]})
+    f = m.funders_by_id["f"]
+
+    def expected_takes(audit_probability, publication):
+        risk = chain_risk(f.spec, audit_probability, publication)
+        return [take_share(h.integrity, risk) for h in m.holders]
+
+    assert [h.take for h in m.holders] == expected_takes(0.1, 0.0)
+    f.publish(0.5)
+    assert [h.take for h in m.holders] == expected_takes(0.1, 0.5)
+    f.start_audit_drive(0.9, m.dates[2])
+    assert [h.take for h in m.holders] == expected_takes(0.9, 0.5)
+    while m.steps < 5:  # the drive ends after its last date: back to the scenario's rate
+        m.step()
+    assert f.audit_probability == 0.1 and f.audit_until is None
+    assert [h.take for h in m.holders] == expected_takes(0.1, 0.5)
+
+
 def test_replacements_draw_integrity_from_a_beta_distribution():
     m = model({"funders": [{"id": "f", "replacement_integrity": 0.5}]})
     f = m.funders_by_id["f"]

@@ -170,9 +170,11 @@ class Funder(mesa.Agent):
         schedule: Cents to disburse per step (shocks rescale the remainder).
         belief: Intermediary id -> believed effectiveness in [0, 1].
         reported_contacts: Contacts claimed in reports, cumulated, per segment.
+        audit_probability: Current yearly audit probability.
+        publication: Current share of intended recipients who learn what was sent.
         risk: Expected penalty per unit taken that its money carries along the chain now
-            (:func:`chain_risk` of the current audit probability and publication; kept up
-            to date when either changes, since every holder reads it every step).
+            (:func:`chain_risk` of the two above; kept up to date by the methods that
+            change them, since every holder reads it every step).
     """
 
     def __init__(self, model: InfluenceModel, spec: FunderSpec) -> None:
@@ -183,9 +185,7 @@ class Funder(mesa.Agent):
         self.schedule = budget_schedule(spec, model.dates)
         self.planned_cents = int(self.schedule.sum())
         self.belief = dict.fromkeys(spec.allocation, spec.initial_belief)
-        self._audit_probability = spec.audit_probability
-        self._publication = spec.publication
-        self.risk = chain_risk(spec)
+        self._oversee(spec.audit_probability, spec.publication)
         self.audit_until: dt.date | None = None
         self.reported_contacts = np.zeros(len(model.segment_index))
         self.draws = model.streams["funders"]
@@ -195,29 +195,14 @@ class Funder(mesa.Agent):
         """The intermediaries this funder pays, in allocation order (fixed for the run)."""
         return [self.model.intermediaries_by_id[i] for i in self.spec.allocation]
 
-    @property
-    def audit_probability(self) -> float:
-        """Current yearly audit probability (sets :attr:`risk` too)."""
-        return self._audit_probability
-
-    @audit_probability.setter
-    def audit_probability(self, value: float) -> None:
-        self._audit_probability = value
-        self.risk = chain_risk(self.spec, value, self._publication)
-
-    @property
-    def publication(self) -> float:
-        """Share of intended recipients who learn what was sent (sets :attr:`risk` too)."""
-        return self._publication
-
-    @publication.setter
-    def publication(self, value: float) -> None:
-        self._publication = value
-        self.risk = chain_risk(self.spec, self._audit_probability, value)
+    def _oversee(self, audit_probability: float, publication: float) -> None:
+        """Set the audit probability and the publication, and the risk they make."""
+        self.audit_probability, self.publication = audit_probability, publication
+        self.risk = chain_risk(self.spec, audit_probability, publication)
 
     def publish(self, share: float) -> None:
         """Publish transfers: a share ``share`` of intended recipients learns what was sent."""
-        self.publication = share
+        self._oversee(self.audit_probability, share)
 
     def newcomer_integrity(self) -> float:
         """Draw the integrity of someone replacing a caught leadership."""
@@ -230,7 +215,8 @@ class Funder(mesa.Agent):
 
     def start_audit_drive(self, probability: float, until: dt.date | None) -> None:
         """Audit at a new yearly probability, until a date (inclusive) or for good."""
-        self.audit_probability, self.audit_until = probability, until
+        self._oversee(probability, self.publication)
+        self.audit_until = until
 
     def restructure(self, budget_factor: float, audit_probability: float | None) -> None:
         """A reorganisation: rescale the budget, maybe change oversight, reset beliefs."""
@@ -264,7 +250,7 @@ class Funder(mesa.Agent):
         """Read reports, update beliefs, audit, and replace those caught keeping too much."""
         m = self.model
         if self.audit_until is not None and m.date > self.audit_until:
-            self.audit_probability, self.audit_until = self.spec.audit_probability, None
+            self.start_audit_drive(self.spec.audit_probability, None)
         lam = self.spec.belief_learning_rate
         p_audit = audit_chance(self.audit_probability, m.years)
         belief = self.belief
