@@ -49,15 +49,21 @@ method: {{population_size: 10, generations: 2, predictive_draws: 2}}
 """
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    """The calibration file, a second scenario (a bigger budget, a name to escape)."""
-    where = tmp_path_factory.mktemp("uncertainty")
+def write_calibration(where: Path) -> Path:
+    """Write the test calibration file (two priors over the minimal scenario) in ``where``."""
     cal = where / "cal.yaml"
     cal.write_text(
         CALIBRATION.format(base=MINIMAL, integrity=INTEGRITY, persuasion=PERSUASION),
         encoding="utf-8",
     )
+    return cal
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """The calibration file, a second scenario (a bigger budget, a name to escape)."""
+    where = tmp_path_factory.mktemp("uncertainty")
+    cal = write_calibration(where)
     text = MINIMAL.read_text(encoding="utf-8")
     bigger = where / "bigger.yaml"
     bigger.write_text(

@@ -11,7 +11,7 @@ import pytest
 
 from sim.cli import main
 from tests.test_dashboard_browser import assert_clean, browser, plot_data, visit
-from tests.test_parameter_uncertainty import CALIBRATION, INTEGRITY, MINIMAL, PERSUASION
+from tests.test_parameter_uncertainty import MINIMAL, write_calibration
 
 __all__ = ["browser"]  # the fixture, reused
 
@@ -21,11 +21,7 @@ HOSTILE = "Bigger <img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     root = tmp_path_factory.mktemp("prior-pages")
-    cal = root / "cal.yaml"
-    cal.write_text(
-        CALIBRATION.format(base=MINIMAL, integrity=INTEGRITY, persuasion=PERSUASION),
-        encoding="utf-8",
-    )
+    cal = write_calibration(root)
     other = root / "other.yaml"
     text = MINIMAL.read_text(encoding="utf-8")
     other.write_text(
